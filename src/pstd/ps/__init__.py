@@ -1,0 +1,1 @@
+"""The procps-compatible ps engine: options → Query → dump → select/sort/tree → text."""
