@@ -74,47 +74,53 @@ class Group(IntFlag):
 class Task:
     """One row's worth of data about a process or thread, in the units /proc uses.
 
-    Backends fill the attributes of the groups they were asked for; the others
-    keep their defaults.  Times are in clock ticks (USER_HZ), memory sizes in
-    the unit named by the attribute (``_kb`` kilobytes, ``_pages`` pages).
+    Backends set the attributes of the groups they were asked for; every other
+    attribute reads as None from the class defaults below, so a record costs only
+    what was filled (no per-instance initialisation of ~90 fields on the hot path).
+    Times are in clock ticks (USER_HZ); memory sizes in the unit the name says
+    (``_kb`` kilobytes, ``_pages`` pages); ``vsize`` in bytes.
     """
 
-    __slots__ = (
-        # BASE
-        "pid", "tid", "ppid", "pgid", "sid", "state", "comm", "is_thread", "kthread",
-        # CRED
-        "ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid",
-        "cap_inh", "cap_prm", "cap_eff", "cap_bnd",
-        # STAT
-        "minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp",
-        # STATM
-        "size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages", "data_pages", "dirty_pages",
-        # CMDLINE
-        "cmdline",
-        # SCHED
-        "priority", "nice", "policy", "rtprio", "processor", "flags", "start_time", "nvcsw", "nivcsw",
-        # TTY
-        "tty", "tpgid",
-        # MEM (stat's vsize/rss and /proc/PID/status figures)
-        "vsize", "rss_pages", "rsslim", "vm_lck_kb", "vm_pin_kb", "vm_hwm_kb", "vm_peak_kb", "vm_swap_kb",
-        "rss_anon_kb", "rss_file_kb", "rss_shmem_kb", "vm_data_kb", "vm_stk_kb", "vm_exe_kb", "vm_lib_kb",
-        "vm_pte_kb", "vm_rss_kb", "vm_size_kb", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip",
-        # SIGNALS
-        "sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught",
-        # WCHAN
-        "wchan",
-        # procfs-only groups
-        "environ", "cgroup", "label", "ns", "supgids", "misc",
-    )
+    FIELDS: dict = {
+        Group.BASE: ("ppid", "pgid", "sid", "state", "comm", "kthread"),
+        Group.CRED: ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid",
+                     "cap_inh", "cap_prm", "cap_eff", "cap_bnd"),
+        Group.STAT: ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp"),
+        Group.STATM: ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
+                      "data_pages", "dirty_pages"),
+        Group.CMDLINE: ("cmdline",),
+        Group.SCHED: ("priority", "nice", "policy", "rtprio", "processor", "flags", "start_time",
+                      "nvcsw", "nivcsw"),
+        Group.TTY: ("tty", "tpgid"),
+        Group.MEM: ("vsize", "rss_pages", "rsslim", "vm_lck_kb", "vm_pin_kb", "vm_hwm_kb", "vm_peak_kb",
+                    "vm_swap_kb", "rss_anon_kb", "rss_file_kb", "rss_shmem_kb", "vm_data_kb", "vm_stk_kb",
+                    "vm_exe_kb", "vm_lib_kb", "vm_pte_kb", "vm_rss_kb", "vm_size_kb",
+                    "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
+        Group.SIGNALS: ("sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught"),
+        Group.WCHAN: ("wchan",),
+        Group.ENVIRON: ("environ",),
+        Group.CGROUP: ("cgroup",),
+        Group.LABEL: ("label",),
+        Group.NS: ("ns",),
+        Group.SUPGROUPS: ("supgids",),
+        Group.MISC: ("misc",),
+    }
+    """Which attributes each data group fills (documentation and a check for backends)."""
+
+    is_thread = False
+    """True for a thread row (-L, -T, H, m) rather than a process row."""
 
     def __init__(self, pid: int, tid: int | None = None) -> None:
         self.pid = pid
         """Thread-group id (the process id)."""
         self.tid = pid if tid is None else tid
-        """Thread id; equal to pid for process rows and group leaders."""
-        for name in Task.__slots__[2:]:
-            setattr(self, name, None)
-        self.is_thread = False
+        """Thread id; equal to pid for process rows."""
 
     def __repr__(self) -> str:
         return f"Task(pid={self.pid}, tid={self.tid}, comm={self.comm!r})"
+
+
+for _names in Task.FIELDS.values():
+    for _name in _names:
+        setattr(Task, _name, None)
+del _names, _name
