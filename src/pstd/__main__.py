@@ -10,7 +10,7 @@ import sys
 
 # Words that name subcommands instead of ps options.  ps itself accepts none of
 # them as an argument list (BSD letters would spell an error), so no script loses.
-SUBCOMMANDS = frozenset({"top", "module", "backend", "columns"})
+SUBCOMMANDS = frozenset({"backend", "columns"})
 
 
 def main(argv: list[str] | None = None) -> int:
