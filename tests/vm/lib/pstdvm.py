@@ -108,12 +108,17 @@ def apt_install(pkgs):
 
 
 def ensure_host_tools():
-    """qemu, make, and dpkg/apt are the only host tools needed."""
+    """Host packages needed: qemu, make, plus kmod and util-linux for the guest (it runs the host's /)."""
     missing = []
     if not shutil.which("qemu-system-x86_64"):
         missing.append("qemu-system-x86")
     if not shutil.which("make"):
         missing.append("make")
+    # used inside the guest (it runs the host's userland): insmod/rmmod, setpriv
+    if not any(os.path.exists(d + "/insmod") for d in ("/usr/sbin", "/sbin", "/usr/bin")):
+        missing.append("kmod")
+    if not shutil.which("setpriv") and not os.path.exists("/usr/bin/setpriv"):
+        missing.append("util-linux")
     if missing:
         apt_install(missing)
 
