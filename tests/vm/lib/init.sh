@@ -4,7 +4,9 @@
 # The host shares two 9p folders:  "hostroot" = host / (read-only) and
 # "job" = the per-run job folder (read-write).  The job folder holds:
 #   env      shell variables: JOB (host path of the job folder), KO (module
-#            file name inside the job folder, empty = none)
+#            file name inside the job folder, empty = none), TMP_TMPFS (0 = keep
+#            the overlay's /tmp)
+#   open-dirs  directories to make traversable for all users (one a line)
 #   cmd.sh   the command to run (written by tests/vm/run)
 # and receives: stdout, stderr, status (exit status of cmd.sh), dmesg.
 export PATH=/bin
@@ -40,7 +42,9 @@ mount -t devtmpfs devtmpfs $R/dev
 mkdir -p $R/dev/pts $R/dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts $R/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $R/dev/shm
-mount -t tmpfs -o mode=1777 tmpfs $R/tmp
+# A fresh /tmp, unless the checkout or cache lives under the host's /tmp (then the overlay's /tmp
+# is used: the host's files show through, writes stay in the guest).
+[ "$TMP_TMPFS" = 0 ] || mount -t tmpfs -o mode=1777 tmpfs $R/tmp
 mount -t tmpfs -o mode=0755 tmpfs $R/run
 mount -t debugfs debugfs $R/sys/kernel/debug 2>/dev/null
 mkdir -p "$R$JOB"

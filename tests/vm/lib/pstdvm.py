@@ -6,7 +6,7 @@ Layout (everything under ~/.cache/pstd, overridable with PSTD_CACHE):
   kernel/debs/                      downloaded .deb files
   kernel/<kver>/root/               the .debs, dpkg -x'ed (KDIR is in here)
   kernel/<kver>/vmlinux             uncompressed ELF kernel (boots via PVH)
-  kernel/<kver>/initramfs.cpio      busybox + virtio/9p/overlay modules + init
+  kernel/<kver>/initramfs-<hash>.cpio  busybox + virtio/9p/overlay modules + init
   build/<checkout-id>/              copy of kernel/ where the module is built
   jobs/<id>/                        per-run folder shared read-write with the guest
   vm-logs/<stamp>.log               full console log of each run
@@ -108,6 +108,12 @@ def apt_install(pkgs):
 
 
 def ensure_host_tools():
+    missing = host_tools_needed()
+    if missing:
+        apt_install(missing)
+
+
+def host_tools_needed():
     """Host packages needed: qemu, make, plus kmod and util-linux for the guest (it runs the host's /)."""
     missing = []
     if not shutil.which("qemu-system-x86_64"):
@@ -119,8 +125,7 @@ def ensure_host_tools():
         missing.append("kmod")
     if not shutil.which("setpriv") and not os.path.exists("/usr/bin/setpriv"):
         missing.append("util-linux")
-    if missing:
-        apt_install(missing)
+    return missing
 
 
 def apt_depends(pkg):
@@ -169,7 +174,6 @@ def paths(kver):
         "modules": os.path.join(root, "lib/modules", kver),
         "bzimage": os.path.join(root, "boot/vmlinuz-" + kver),
         "vmlinux": os.path.join(kdir, "vmlinux"),
-        "initramfs": os.path.join(kdir, "initramfs.cpio"),
         "ready": os.path.join(kdir, "ready"),
     }
 
@@ -214,7 +218,8 @@ def download_and_extract(kver, p):
     if todo:
         log("downloading " + " ".join(todo))
         for attempt in range(2):
-            r = subprocess.run(["apt-get", "download", "-q"] + todo, cwd=DEBS, stdout=subprocess.DEVNULL,
+            sandbox = ["-o", "APT::Sandbox::User=root"] if os.geteuid() == 0 else []
+            r = subprocess.run(["apt-get", "download", "-q"] + sandbox + todo, cwd=DEBS, stdout=subprocess.DEVNULL,
                                stdin=subprocess.DEVNULL, env=_apt_env())
             if r.returncode == 0:
                 break
@@ -363,24 +368,28 @@ def stamp_value(kver):
     return h.hexdigest()[:16]
 
 
-def prepare(verbose=False):
+def prepare():
     """Idempotent; returns a dict of values (KVER, KDIR, ...)."""
     kver = resolve_kver()
     p = paths(kver)
     stamp = stamp_value(kver)
+    initramfs = os.path.join(p["dir"], "initramfs-%s.cpio" % stamp)
 
-    def ready():
+    def tree_ready():
         try:
             with open(p["ready"]) as f:
-                return f.read().strip() == stamp
+                return f.read().strip() == LAYOUT_VERSION
         except OSError:
             return False
 
-    if not (ready() and shutil.which("qemu-system-x86_64")):
+    def ready():
+        return tree_ready() and os.path.exists(initramfs) and not host_tools_needed()
+
+    if not ready():
         with Lock(os.path.join(KCACHE, ".lock")):
             ensure_host_tools()
-            if not ready():
-                t0 = time.time()
+            t0 = time.time()
+            if not tree_ready():
                 if not os.path.exists(os.path.join(p["headers"], "Makefile")) or \
                         not os.path.exists(p["bzimage"]):
                     download_and_extract(kver, p)
@@ -390,14 +399,20 @@ def prepare(verbose=False):
                 if not os.path.exists(p["vmlinux"]):
                     log("extracting vmlinux")
                     extract_vmlinux(p["bzimage"], p["vmlinux"])
-                build_initramfs(p, p["initramfs"])
                 with open(p["ready"], "w") as f:
-                    f.write(stamp + "\n")
-                log("prepared kernel %s in %.1f s" % (kver, time.time() - t0))
+                    f.write(LAYOUT_VERSION + "\n")
+            if not os.path.exists(initramfs):
+                build_initramfs(p, initramfs)
+                # keep a few (other checkouts may use other versions of lib/)
+                olds = sorted((os.path.getmtime(os.path.join(p["dir"], n)), n) for n in os.listdir(p["dir"])
+                              if n.startswith("initramfs-") and n.endswith(".cpio"))
+                for _mt, n in olds[:-8]:
+                    os.unlink(os.path.join(p["dir"], n))
+            log("prepared kernel %s in %.1f s" % (kver, time.time() - t0))
     return {
         "KVER": kver,
         "KDIR": p["headers"],
         "PSTD_VM_VMLINUX": p["vmlinux"],
-        "PSTD_VM_INITRAMFS": p["initramfs"],
+        "PSTD_VM_INITRAMFS": initramfs,
         "PSTD_VM_KROOT": p["root"],
     }

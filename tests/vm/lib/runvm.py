@@ -141,7 +141,9 @@ def write_job(job, argv, ko_file):
     with open(os.path.join(job, "cmd.sh"), "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(job, "env"), "w") as f:
-        f.write("JOB=%s\nKO=%s\n" % (shlex.quote(job), shlex.quote(ko_file or "")))
+        under_tmp = any(p == "/tmp" or p.startswith("/tmp/") for p in (CHECKOUT, CACHE, job))
+        f.write("JOB=%s\nKO=%s\nTMP_TMPFS=%d\n" % (shlex.quote(job), shlex.quote(ko_file or ""),
+                                                   0 if under_tmp else 1))
     # Unprivileged users in the guest (setpriv --reuid=65534) must reach the venv, the checkout
     # and the job folder even when an ancestor (typically /root) is 0700 on the host: the guest
     # opens them with o+x in its overlay (the host is not touched).
