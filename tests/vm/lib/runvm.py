@@ -69,7 +69,7 @@ def has_module_source(src):
         names = os.listdir(src)
     except OSError:
         return False
-    return any(n in ("Makefile", "Kbuild") or n.endswith(".c") for n in names)
+    return "Makefile" in names or "Kbuild" in names
 
 
 def build_module(kdir, src, ko):
@@ -257,7 +257,7 @@ def main(argv):
             if not ko_path:
                 return 1
         else:
-            log("no module source (Makefile, Kbuild or *.c) in %s; booting without a module" % src)
+            log("no Makefile or Kbuild in %s; booting without a module" % src)
             ko = None
 
     os.makedirs(JOBDIR, exist_ok=True)
@@ -292,6 +292,11 @@ def main(argv):
               Relay(os.path.join(job, "stderr"), sys.stderr.buffer)]
     if os.environ.get("PSTD_VM_CONSOLE"):
         relays.append(Relay(console, sys.stderr.buffer))
+    def on_signal(signum, _frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_signal)
     deadline = time.time() + timeout
     timed_out = False
     interrupted = False
