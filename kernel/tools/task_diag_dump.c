@@ -61,6 +61,7 @@ static void usage(void)
 "      --cmdline-dir D  write each task's raw command line to D/TID\n"
 "      --maps-dir D     write each task's VMAs to D/TID in /proc/PID/maps format\n"
 "      --short-request  send a truncated struct task_diag_pid (protocol test)\n"
+"      --pause-ms MS    sleep MS ms after each datagram (keeps a dump in progress)\n"
 "      --info           print the family and TASK_DIAG_CMD_GET_INFO data and exit\n",
 		prog);
 	exit(2);
@@ -326,6 +327,7 @@ static struct task cur;
 static int cur_cont;			/* the last message of cur had FLAG_CONT */
 static uint64_t ntasks;
 static int quiet;
+static unsigned pause_ms;		/* sleep after each datagram of a dump */
 static const char *cmdline_dir, *maps_dir;
 
 static char state_letter(unsigned s)
@@ -723,6 +725,8 @@ static int dump_once(uint16_t family, uint64_t flags, uint64_t strategy, uint32_
 		ssize_t n = nl_recv();
 		struct nlmsghdr *nh;
 
+		if (pause_ms)
+			usleep(pause_ms * 1000);
 		for (nh = (struct nlmsghdr *)rbuf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_seq != myseq)
 				continue;	/* stale reply of an earlier request */
@@ -770,6 +774,7 @@ int main(int argc, char **argv)
 		{ "maps-dir", required_argument, NULL, 'M' },
 		{ "short-request", no_argument, NULL, 'S' },
 		{ "info", no_argument, NULL, 'I' },
+		{ "pause-ms", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -791,6 +796,7 @@ int main(int argc, char **argv)
 		case 'M': maps_dir = optarg; break;
 		case 'S': short_request = 1; break;
 		case 'I': info = 1; break;
+		case 'P': pause_ms = parse_number(optarg, "pause"); break;
 		default: usage();
 		}
 	}
