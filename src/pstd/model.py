@@ -69,6 +69,18 @@ class Group(IntFlag):
     """Supplementary groups."""
     MISC = 1 << 37
     """Everything else procfs offers on request: io, oom, autogroup, limits, login uid, ..."""
+    OOM = 1 << 38
+    """oom_score and oom_score_adj."""
+    IO = 1 << 39
+    """/proc/PID/io counters."""
+    SMAPS = 1 << 40
+    """/proc/PID/smaps_rollup (Pss, Private_*)."""
+    EXE = 1 << 41
+    """The executable's path (/proc/PID/exe)."""
+    LOGIN = 1 << 42
+    """Login uid (/proc/PID/loginuid)."""
+    AUTOGROUP = 1 << 43
+    """Autogroup id and nice (/proc/PID/autogroup)."""
 
 
 class Task:
@@ -104,8 +116,32 @@ class Task:
         Group.NS: ("ns",),
         Group.SUPGROUPS: ("supgids",),
         Group.MISC: ("misc",),
+        Group.OOM: ("oom_score", "oom_adj"),
+        Group.IO: ("io",),
+        Group.SMAPS: ("pss_kb", "private_clean_kb", "private_dirty_kb"),
+        Group.EXE: ("exe",),
+        Group.LOGIN: ("loginuid",),
+        Group.AUTOGROUP: ("autogroup_id", "autogroup_nice"),
     }
     """Which attributes each data group fills (documentation and a check for backends)."""
+
+    FORMS: dict = {
+        "comm": "str: the task name as /proc/PID/stat shows it (utf-8, surrogateescape)",
+        "state": "str: one letter (R S D T t X Z P I)",
+        "kthread": "bool: PF_KTHREAD set",
+        "tty": "int: device number as /proc/PID/stat field 7 (0: none)",
+        "cmdline": "bytes: raw /proc/PID/cmdline (NUL separated); b'' when empty, None when unreadable",
+        "environ": "bytes: raw /proc/PID/environ; None when unreadable",
+        "cgroup": "bytes: raw /proc/PID/cgroup",
+        "label": "bytes: raw /proc/PID/attr/current; None when unreadable",
+        "exe": "bytes: target of /proc/PID/exe; None when unreadable",
+        "wchan": "str: procps's wchan text ('-' for 0, '?' when unreadable)",
+        "sig_*": "str: 16 hex digits as in /proc/PID/status",
+        "ns": "dict: namespace kind ('ipc', 'mnt', 'net', 'pid', 'user', 'uts', 'cgroup', 'time') -> inode",
+        "supgids": "tuple[int, ...]: supplementary group ids",
+        "io": "dict: /proc/PID/io keys -> int; None when unreadable",
+    }
+    """The Python form of the attributes whose form the name does not say."""
 
     is_thread = False
     """True for a thread row (-L, -T, H, m) rather than a process row."""

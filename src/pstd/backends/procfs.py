@@ -1,0 +1,363 @@
+"""The procfs backend: task records from /proc, reading only what the groups need.
+
+``ProcfsBackend(env).dump(strategy, groups, pid=None)`` returns a list of
+:class:`pstd.model.Task`.  One read of ``/proc/PID/stat`` serves BASE, STAT,
+SCHED, TTY and stat's MEM fields; ``status`` is read only for CRED, SIGNALS,
+MEM and SUPGROUPS; every other group has its own file.  A task whose ``stat``
+or ``status`` cannot be read any more (ENOENT, ESRCH) has exited and is left
+out; a file that is merely gated (EACCES on environ, io, ...) leaves its
+fields None, which the formatters print as procps does.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pstd.model import Group, Strategy, Task
+
+_O_RDONLY = os.O_RDONLY
+_PF_KTHREAD = 0x00200000
+_STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM
+_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.SUPGROUPS
+_NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
+_MAX_ARGS = 131072
+
+
+def _read_small(path: bytes, size: int = 4096):
+    """The file's bytes (one read), or None when it cannot be opened or read."""
+    try:
+        fd = os.open(path, _O_RDONLY)
+    except OSError:
+        return None
+    try:
+        return os.read(fd, size)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _read_all(path: bytes, limit: int = _MAX_ARGS):
+    try:
+        fd = os.open(path, _O_RDONLY)
+    except OSError:
+        return None
+    try:
+        chunks = []
+        total = 0
+        while total < limit:
+            try:
+                b = os.read(fd, limit - total)
+            except OSError:
+                return None if not chunks else b"".join(chunks)
+            if not b:
+                break
+            chunks.append(b)
+            total += len(b)
+        return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+    finally:
+        os.close(fd)
+
+
+_STATUS_MEM = {
+    b"VmLck": "vm_lck_kb", b"VmPin": "vm_pin_kb", b"VmHWM": "vm_hwm_kb", b"VmPeak": "vm_peak_kb",
+    b"VmSwap": "vm_swap_kb", b"RssAnon": "rss_anon_kb", b"RssFile": "rss_file_kb",
+    b"RssShmem": "rss_shmem_kb", b"VmData": "vm_data_kb", b"VmStk": "vm_stk_kb",
+    b"VmExe": "vm_exe_kb", b"VmLib": "vm_lib_kb", b"VmPTE": "vm_pte_kb", b"VmRSS": "vm_rss_kb",
+    b"VmSize": "vm_size_kb",
+}
+_STATUS_SIG = {
+    b"SigPnd": "sig_pending", b"ShdPnd": "sig_shared", b"SigBlk": "sig_blocked",
+    b"SigIgn": "sig_ignored", b"SigCgt": "sig_caught",
+}
+_STATUS_CAP = {b"CapInh": "cap_inh", b"CapPrm": "cap_prm", b"CapEff": "cap_eff", b"CapBnd": "cap_bnd"}
+
+
+def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool) -> None:
+    if mem:
+        # procps starts these at 0: kernel threads and zombies have no Vm lines
+        d["vm_lck_kb"] = 0
+        d["vm_data_kb"] = 0
+        d["vm_stk_kb"] = 0
+        d["vm_exe_kb"] = 0
+        d["vm_lib_kb"] = 0
+        d["vm_swap_kb"] = 0
+    for line in data.split(b"\n"):
+        key, sep, value = line.partition(b":")
+        if not sep:
+            continue
+        c = key[:1]
+        if cred and c in b"UGC":
+            if key == b"Uid":
+                v = value.split()
+                d["ruid"], d["euid"], d["suid"], d["fsuid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            elif key == b"Gid":
+                v = value.split()
+                d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            elif key in _STATUS_CAP:
+                d[_STATUS_CAP[key]] = int(value, 16)
+            elif sup and key == b"Groups":
+                d["supgids"] = tuple(int(x) for x in value.split())
+        elif sup and key == b"Groups":
+            d["supgids"] = tuple(int(x) for x in value.split())
+        elif sigs and key in _STATUS_SIG:
+            d[_STATUS_SIG[key]] = value.strip().decode("ascii")
+        elif mem and key in _STATUS_MEM:
+            v = value.split()
+            if v:
+                d[_STATUS_MEM[key]] = int(v[0])
+
+
+def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: Group) -> bool:
+    """Fill the groups that have files of their own.  False when the task has gone."""
+    if groups & Group.CMDLINE:
+        v = _read_all(base + b"/cmdline")
+        d["cmdline"] = v
+    if groups & Group.ENVIRON:
+        d["environ"] = _read_all(base + b"/environ")
+    if groups & Group.WCHAN:
+        w = _read_small(base + b"/wchan", 63)
+        if not w:
+            d["wchan"] = "?"
+        elif w == b"0":
+            d["wchan"] = "-"
+        else:
+            i = 0
+            if w[:1] == b".":
+                i = 1
+            while w[i:i + 1] == b"_":
+                i += 1
+            d["wchan"] = w[i:].split(b"\0", 1)[0].decode("utf-8", "replace")
+    if groups & Group.CGROUP:
+        d["cgroup"] = _read_all(base + b"/cgroup")
+    if groups & Group.LABEL:
+        d["label"] = _read_small(procdir + b"/attr/current", 4096)
+    if groups & Group.NS:
+        ns = {}
+        for kind in _NS_KINDS:
+            try:
+                ns[kind] = os.stat(base + b"/ns/" + kind.encode()).st_ino
+            except OSError:
+                ns[kind] = 0
+        d["ns"] = ns
+    if groups & Group.OOM:
+        v = _read_small(base + b"/oom_score", 64)
+        d["oom_score"] = _leading_int(v, 0)
+        v = _read_small(base + b"/oom_score_adj", 64)
+        d["oom_adj"] = _leading_int(v, 0)
+    if groups & Group.IO:
+        v = _read_small(base + b"/io", 4096)
+        io = {}
+        if v:
+            for line in v.split(b"\n"):
+                k, sep, val = line.partition(b":")
+                if sep:
+                    try:
+                        io[k.decode()] = int(val)
+                    except ValueError:
+                        pass
+        d["io"] = io
+    if groups & Group.SMAPS:
+        v = _read_small(base + b"/smaps_rollup", 8192)
+        pss = pc = pdirty = 0
+        if v:
+            for line in v.split(b"\n"):
+                k, sep, val = line.partition(b":")
+                if not sep:
+                    continue
+                if k == b"Pss":
+                    pss = _leading_int(val, 0)
+                elif k == b"Private_Clean":
+                    pc = _leading_int(val, 0)
+                elif k == b"Private_Dirty":
+                    pdirty = _leading_int(val, 0)
+        d["pss_kb"], d["private_clean_kb"], d["private_dirty_kb"] = pss, pc, pdirty
+    if groups & Group.EXE:
+        try:
+            d["exe"] = os.readlink(base + b"/exe")[:_MAX_ARGS - 1]
+        except OSError:
+            d["exe"] = None
+    if groups & Group.LOGIN:
+        v = _read_small(base + b"/loginuid", 64)
+        d["loginuid"] = _leading_int(v, -1) if v else None
+    if groups & Group.AUTOGROUP:
+        v = _read_small(base + b"/autogroup", 64)
+        ag_id, ag_nice = -1, 0
+        if v and v.startswith(b"/autogroup-"):
+            parts = v[11:].split()
+            try:
+                ag_id = int(parts[0])
+                if len(parts) >= 3 and parts[1] == b"nice":
+                    ag_nice = int(parts[2])
+            except (ValueError, IndexError):
+                pass
+        d["autogroup_id"], d["autogroup_nice"] = ag_id, ag_nice
+    return True
+
+
+def _leading_int(v, default):
+    if not v:
+        return default
+    s = v.split()
+    if not s:
+        return default
+    try:
+        n = int(s[0])
+    except ValueError:
+        return default
+    # atoi into an int: 4294967295 reads as -1
+    n &= 0xFFFFFFFF
+    return n - (1 << 32) if n >= (1 << 31) else n
+
+
+class ProcfsBackend:
+    """Reads tasks from procfs."""
+
+    def __init__(self, env=None, proc: str | None = None) -> None:
+        if proc is None:
+            proc = getattr(env, "proc", "/proc") if env is not None else "/proc"
+        self.proc = os.fsencode(proc)
+
+    # ------------------------------------------------------------------ listing
+    def _pids(self) -> list[bytes]:
+        try:
+            names = os.listdir(self.proc)
+        except OSError:
+            return []
+        return [n for n in names if n.isdigit()]
+
+    def _tids(self, pid: bytes) -> list[bytes]:
+        try:
+            names = os.listdir(self.proc + b"/" + pid + b"/task")
+        except OSError:
+            return []
+        return [n for n in names if n.isdigit()]
+
+    # ------------------------------------------------------------------ dump
+    def dump(self, strategy: Strategy, groups: Group, pid: int | None = None) -> list[Task]:
+        groups = Group(groups) | Group.BASE
+        proc = self.proc
+        strategy = Strategy(strategy)
+        if strategy == Strategy.ALL:
+            return self._read_many([(n, proc + b"/" + n, None) for n in self._pids()], groups, False)
+        if strategy == Strategy.ALL_THREAD:
+            items = []
+            for n in self._pids():
+                pdir = proc + b"/" + n
+                tids = self._tids(n)
+                if not tids:
+                    continue
+                items.extend((n, pdir + b"/task/" + t, t) for t in tids)
+            return self._read_many(items, groups, True)
+        if pid is None:
+            raise ValueError(f"{strategy.name} needs a pid")
+        p = str(int(pid)).encode()
+        if strategy == Strategy.ONE:
+            rows = self._read_many([(p, proc + b"/" + p, None)], groups, False)
+            return rows
+        if strategy == Strategy.THREAD:
+            pdir = proc + b"/" + p
+            return self._read_many([(p, pdir + b"/task/" + t, t) for t in self._tids(p)], groups, True)
+        if strategy == Strategy.CHILDREN:
+            rows = self._read_many([(n, proc + b"/" + n, None) for n in self._pids()], groups, False)
+            return [t for t in rows if t.ppid == pid]
+        raise ValueError(f"unknown strategy {strategy!r}")
+
+    def _read_many(self, items, groups: Group, threads: bool) -> list[Task]:
+        """items: (pid name, directory to read, tid name or None)."""
+        out = []
+        append = out.append
+        new = Task.__new__
+        open_, read, close = os.open, os.read, os.close
+        want_stat_extra = bool(groups & (Group.STAT | Group.SCHED | Group.TTY | Group.MEM))
+        g_stat = bool(groups & Group.STAT)
+        g_sched = bool(groups & Group.SCHED)
+        g_tty = bool(groups & Group.TTY)
+        g_mem = bool(groups & Group.MEM)
+        g_cred = bool(groups & Group.CRED)
+        g_sig = bool(groups & Group.SIGNALS)
+        g_sup = bool(groups & Group.SUPGROUPS)
+        need_status = bool(groups & _STATUS_GROUPS)
+        other = groups & ~(_STAT_GROUPS | _STATUS_GROUPS)
+        for name, base, tid in items:
+            try:
+                fd = open_(base + b"/stat", _O_RDONLY)
+            except OSError:
+                continue
+            try:
+                data = read(fd, 2048)
+            except OSError:
+                data = b""
+            finally:
+                close(fd)
+            r = data.rfind(b")")
+            if r < 0:
+                continue
+            f = data[r + 2:].split()
+            if len(f) < 39:
+                continue
+            pidv = int(name)
+            flags = int(f[6])
+            d = {
+                "pid": pidv,
+                "tid": int(tid) if tid is not None else pidv,
+                "comm": data[data.find(b"(") + 1:r].decode("utf-8", "surrogateescape"),
+                "state": chr(f[0][0]),
+                "ppid": int(f[1]),
+                "pgid": int(f[2]),
+                "sid": int(f[3]),
+                "kthread": bool(flags & _PF_KTHREAD),
+            }
+            if want_stat_extra:
+                if g_stat:
+                    d["minflt"] = int(f[7])
+                    d["cminflt"] = int(f[8])
+                    d["majflt"] = int(f[9])
+                    d["cmajflt"] = int(f[10])
+                    d["utime"] = int(f[11])
+                    d["stime"] = int(f[12])
+                    d["cutime"] = int(f[13])
+                    d["cstime"] = int(f[14])
+                    d["nlwp"] = int(f[17]) or 1
+                if g_sched:
+                    d["priority"] = int(f[15])
+                    d["nice"] = int(f[16])
+                    d["flags"] = flags
+                    d["start_time"] = int(f[19])
+                    d["processor"] = int(f[36])
+                    d["rtprio"] = int(f[37])
+                    d["policy"] = int(f[38])
+                if g_tty:
+                    d["tty"] = int(f[4])
+                    d["tpgid"] = int(f[5])
+                if g_mem:
+                    d["vsize"] = int(f[20])
+                    d["rss_pages"] = int(f[21])
+                    d["rsslim"] = int(f[22])
+                    d["start_code"] = int(f[23])
+                    d["end_code"] = int(f[24])
+                    d["start_stack"] = int(f[25])
+                    d["kstk_esp"] = int(f[26])
+                    d["kstk_eip"] = int(f[27])
+            if need_status:
+                try:
+                    fd = open_(base + b"/status", _O_RDONLY)
+                except OSError:
+                    continue
+                try:
+                    sdata = read(fd, 8192)
+                except OSError:
+                    sdata = b""
+                finally:
+                    close(fd)
+                if not sdata:
+                    continue
+                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup)
+            if other:
+                _fill_extra(d, base, self.proc + b"/" + name, other)
+            t = new(Task)
+            t.__dict__ = d
+            if threads:
+                t.is_thread = True
+            append(t)
+        return out
