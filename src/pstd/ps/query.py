@@ -21,14 +21,19 @@ class ColumnRequest:
     header: str | None = None
     """Header override from ``spec=HEADER`` ("" hides it); None keeps the registry header."""
     width: int | None = None
-    """Width override from ``spec:WIDTH``; None keeps the registry width."""
+    """Width override from ``spec:WIDTH``; None keeps the registry width.
+
+    The parser always fills ``header`` and ``width`` with the final values
+    (registry defaults, pid_max-derived widths and overrides applied).
+    ``spec`` None marks literal text of an AIX format (``-o "%p %c"``): the
+    header text is printed on every line."""
 
 
 @dataclass
 class SortKey:
-    """One sort key: a registry name and a direction."""
+    """One sort key: a registry name and a direction (spec None: a key procps ignores)."""
 
-    spec: str
+    spec: str | None
     reverse: bool = False
 
 
@@ -37,7 +42,7 @@ class Selection:
     """One selection criterion; a task is shown when any criterion matches (procps ORs them)."""
 
     kind: str
-    """pid, ppid, sid, tty, euid, ruid, egid, rgid, comm, sess_or_egid (-g)."""
+    """pid, quick_pid, ppid, pgrp, sess, tty, euid, ruid, egid, rgid, comm."""
     values: list = field(default_factory=list)
 
 
@@ -66,10 +71,20 @@ class Query:
     """-N / --deselect: invert the selection."""
     quick_pids: list[int] = field(default_factory=list)
     """-q / q / --quick-pid: pids shown in the order given, no other selection."""
+    simple_select: int = 0
+    """procps simple-selection bits (a x g -a -d) as the parser left them."""
+    select_bits: int = 0
+    """procps's 16-entry acceptance table for (own euid, session leader, no tty, own tty)."""
+    own_tty: int = 0
+    """Device number of the caller's controlling terminal (0: none)."""
+    own_euid: int = 0
+    """Effective uid of the caller."""
 
     # --- threads -----------------------------------------------------------------
     threads: str = ""
     """'' (processes only), 'L' (-L), 'T' (-T), 'H' (BSD H: threads as processes), 'm' (BSD m / -m: threads after processes)."""
+    thread_flags: int = 0x100
+    """procps thread flags (pstd.ps.parser.TF_*): which rows a listing shows."""
 
     # --- columns -----------------------------------------------------------------
     columns: list[ColumnRequest] = field(default_factory=list)
@@ -80,6 +95,8 @@ class Query:
     """ASCII-art process tree (f, --forest)."""
     hierarchy: bool = False
     """-H: indent by hierarchy without art."""
+    forest_type: str = ""
+    """'' none, 'b' (BSD f), 'g' (--forest), 'u' (-H)."""
     headers: str = "once"
     """'once', 'none' (h, --no-headers), 'repeat' (--headers: every page)."""
     lines: int | None = None
@@ -88,6 +105,10 @@ class Query:
     """--cols / --columns / --width override of the screen width."""
     wide: int = 0
     """Count of BSD w / -w flags (1: 132 columns, 2+: unlimited)."""
+    screen_cols: int = 80
+    """Final screen width (terminal, COLUMNS, --cols, w/ww applied; 131072 when unlimited)."""
+    screen_rows: int = 24
+    """Final screen height (terminal, LINES, --rows)."""
 
     # --- formatting switches -------------------------------------------------------
     bsd_c: bool = False
@@ -96,12 +117,22 @@ class Query:
     """BSD e: show the environment after the command."""
     bsd_n: bool = False
     """BSD n: numeric wchan and user ids."""
+    user_is_number: bool = False
+    """BSD n: user columns print numbers (right-aligned)."""
+    wchan_is_number: bool = False
+    """BSD n: wchan prints an address (right-aligned)."""
+    unix_f: bool = False
+    """-f/-F: comm-like columns print the full command line."""
     cumulative: bool = False
     """BSD S / --cumulative: include dead children's times."""
     context: bool = False
     """-Z / --context / Z: security context column."""
-    personality: str = "linux"
+    personality: str = "unknown"
     """PS_PERSONALITY / CMD_ENV personality name."""
+    personality_bits: int = 0
+    """procps personality bits the name selected."""
+    warnings: list[str] = field(default_factory=list)
+    """Warning lines the parser wants on stderr (bogus screen size, ignored $PS_FORMAT)."""
 
     # --- what to do instead of listing -----------------------------------------------
     action: str = "list"
@@ -110,13 +141,35 @@ class Query:
     """Section named by --help=SECTION."""
 
     @property
+    def fancy(self) -> bool:
+        """Sorted or forest listing (procps reads all rows first, then orders them)."""
+        return bool(self.forest_type or self.sort_keys)
+
+    @property
+    def wants_threads(self) -> bool:
+        """Whether the dump must return one record per thread."""
+        loose = bool(self.thread_flags & 0x800)  # H
+        if self.fancy:
+            return loose  # procps sorts and draws trees over processes (threads only with H)
+        return loose or bool(self.thread_flags & 0x200)
+
+    @property
     def strategy(self) -> Strategy:
         """The dump strategy the selection needs."""
-        return Strategy.ALL_THREAD if self.threads else Strategy.ALL
+        return Strategy.ALL_THREAD if self.wants_threads else Strategy.ALL
 
     @property
     def show_flags(self) -> Group:
         """Union of the data groups every column, sort key and selection needs."""
         from pstd.ps.columns import groups_for
 
-        return groups_for(self)
+        groups = groups_for(self)
+        kinds = {s.kind for s in self.selections}
+        table = not self.all_tasks and (self.simple_select or not self.selections)
+        if table or kinds & {"euid", "ruid", "egid", "rgid"}:
+            groups |= Group.CRED
+        if table or "tty" in kinds:
+            groups |= Group.TTY
+        if self.forest_type or self.threads == "m":
+            groups |= Group.SCHED  # start time orders trees and threads
+        return groups

@@ -1,0 +1,248 @@
+"""``pstd <ps arguments>``: parse → dump → select → sort → render.
+
+Only this module talks to the process: it builds the Environment (unless a
+test injects one), turns every failure into procps's message and exit status,
+and keeps the start-up path light (nothing heavy is imported here).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from pstd.ps import errors
+from pstd.ps.errors import PsError, PsExit, PsFatal
+
+BACKENDS = ("auto", "procfs", "netlink")
+
+
+def _own_tty(env) -> int:
+    """The caller's controlling terminal (device number from /proc/self/stat; 0 when none)."""
+    if "own_tty" in env.extra:
+        return env.extra["own_tty"]
+    tty = 0
+    try:
+        with open(os.path.join(env.proc, "self/stat"), "rb") as f:
+            data = f.read()
+        tty = int(data[data.rindex(b")") + 2:].split()[4])
+    except (OSError, ValueError, IndexError):
+        tty = 0
+    env.extra["own_tty"] = tty
+    return tty
+
+
+def _take_backend_option(args: list[str], env) -> tuple[list[str], str]:
+    """Strip pstd's own ``--backend NAME`` / ``--backend=NAME`` (ps has no such option)."""
+    choice = env.environ.get("PSTD_BACKEND") or "auto"
+    out = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a.startswith("--backend=") and a[10:] in BACKENDS:
+            choice = a[10:]
+        elif a == "--backend" and i + 1 < len(args) and args[i + 1] in BACKENDS:
+            choice = args[i + 1]
+            i += 1
+        else:
+            out.append(a)
+        i += 1
+    return out, choice
+
+
+def _backend(env, choice: str):
+    if choice in ("auto", "netlink"):
+        try:
+            from pstd.backends import netlink  # noqa: F401  (present once the kernel backend lands)
+
+            backend = netlink.make_backend(env) if hasattr(netlink, "make_backend") else None
+            if backend is not None:
+                return backend
+        except Exception:
+            if choice == "netlink" and env.environ.get("PSTD_DEBUG") == "1":
+                raise
+    from pstd.backends.procfs import ProcfsBackend
+
+    return ProcfsBackend(env)
+
+
+def _context(env, query):
+    try:
+        from pstd.ps.columns import make_context
+    except ImportError:
+        try:
+            from pstd.ps.context import make_context
+        except ImportError:
+            make_context = None
+    if make_context is not None:
+        return make_context(env, query)
+    from pstd.ps.columns import FormatContext
+
+    return FormatContext(now=env.clock(), boot_time=0.0, uptime=0.0, clock_ticks=env.clock_ticks,
+                         page_size=env.page_size, mem_total_kb=1, pid_max=env.pid_max,
+                         bsd_c=query.bsd_c, bsd_e=query.bsd_e, bsd_n=query.bsd_n,
+                         cumulative=query.cumulative, threads=query.threads)
+
+
+def _check_quick(query) -> None:
+    quick = sum(1 for s in query.selections if s.kind == "quick_pid")
+    if quick > 1:
+        raise PsFatal(errors.QUICK_ONCE)
+    if quick and len(query.selections) > quick:
+        raise PsFatal(errors.QUICK_COMBINED)
+    if quick and query.forest_type:
+        raise PsFatal(errors.QUICK_FOREST)
+    if quick and query.sort_keys:
+        raise PsFatal(errors.QUICK_SORT)
+    if quick and query.negate:
+        raise PsFatal(errors.QUICK_NEGATE)
+
+
+def _dump(backend, query):
+    from pstd.model import Strategy
+
+    groups = query.show_flags
+    if query.quick_pids:
+        strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
+        tasks = []
+        for pid in query.quick_pids:
+            tasks.extend(backend.dump(strategy, groups, pid=pid))
+        return tasks
+    return backend.dump(query.strategy, groups)
+
+
+def execute(query, env, backend=None, lookup=None) -> int:
+    """List the tasks a parsed query asks for; returns the exit status."""
+    from pstd.ps import select as sel
+    from pstd.ps import sort as srt
+    from pstd.ps.render import Renderer
+
+    if lookup is None:
+        from pstd.ps.columns import lookup
+    if backend is None:
+        backend = _backend(env, env.extra.get("backend_choice", "auto"))
+    ctx = _context(env, query)
+    renderer = Renderer(query, ctx, lookup)
+    if getattr(ctx, "wide_signals", None) is not None and ctx.wide_signals != renderer.wide_signals:
+        import dataclasses
+
+        ctx = dataclasses.replace(ctx, wide_signals=renderer.wide_signals)
+        renderer.ctx = ctx
+    ctx.extra["wide_signals"] = renderer.wide_signals
+    ctx.extra["unix_f"] = query.unix_f
+    ctx.extra["user_is_number"] = query.user_is_number
+    ctx.extra["wchan_is_number"] = query.wchan_is_number
+    tasks = _dump(backend, query)
+    want = sel.make_filter(query)
+    tf = query.thread_flags
+    if query.fancy:
+        rows = tasks if want is None else [t for t in tasks if want(t)]
+        if query.forest_type:
+            srt.apply_sort(rows, srt.forest_keys(query.sort_keys), ctx, lookup)
+            pairs = srt.forest(rows, query.forest_type)
+            data, n = renderer.render([t for t, _ in pairs], ctx, prefixes=[p for _, p in pairs])
+        else:
+            srt.apply_sort(rows, query.sort_keys, ctx, lookup)
+            data, n = renderer.render_plain(rows, ctx)
+    elif tf & 0x400:  # m / -m: a process line, then its threads
+        srt.thread_groups(tasks)
+        items, kinds = [], []
+        i, total = 0, len(tasks)
+        while i < total:
+            t = tasks[i]
+            if want is None or want(t):
+                items.append(t)
+                kinds.append(False)
+                tgid = t.pid
+                while i < total and tasks[i].pid == tgid:
+                    items.append(tasks[i])
+                    kinds.append(True)
+                    i += 1
+            else:
+                i += 1
+        data, n = renderer.render(items, ctx, kinds=kinds)
+    else:
+        rows = tasks if want is None else [t for t in tasks if want(t)]
+        data, n = renderer.render_plain(rows, ctx)
+    if not n:
+        data = renderer.empty()
+    if data:
+        env.stdout.write(data)
+    env.stdout.flush()
+    return errors.EXIT_OK if n else errors.EXIT_FAILURE
+
+
+def _prog_name() -> str:
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "pstd"
+    if name in ("__main__.py", "-c", "") or name.endswith(".py"):
+        name = "pstd"
+    return name
+
+
+def run(args: list[str], env=None, prog: str | None = None, backend=None) -> int:
+    """Run ps with ``args`` (no program name).  Never raises; returns the exit status."""
+    from pstd.env import Environment
+
+    if env is None:
+        env = Environment.from_os()
+    if prog is None:
+        prog = _prog_name()
+    debug = env.environ.get("PSTD_DEBUG") == "1"
+    try:
+        args, choice = _take_backend_option(list(args), env)
+        env.extra["backend_choice"] = choice
+        _own_tty(env)
+        from pstd.ps.parser import parse
+
+        try:
+            query = parse(args, env, prog=prog)
+        finally:
+            pass
+        for w in query.warnings:
+            env.stderr.write((w + "\n").encode())
+        _check_quick(query)
+        return execute(query, env, backend=backend)
+    except PsExit as e:
+        try:
+            env.stdout.flush()
+        except BrokenPipeError:
+            _quiet_stdout()
+        return e.status
+    except PsError as e:
+        from pstd.ps.help import help_text
+
+        text = "error: {}\n".format(e.message) + help_text(prog, None)
+        env.stderr.write(text.encode())
+        env.stderr.flush()
+        return e.exit_status
+    except PsFatal as e:
+        env.stderr.write((e.message + "\n").encode())
+        env.stderr.flush()
+        return e.exit_status
+    except BrokenPipeError:
+        _quiet_stdout()
+        return errors.EXIT_OK  # procps exits 0 on SIGPIPE ("ps | head")
+    except KeyboardInterrupt:
+        import signal
+
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        return 130
+    except Exception as e:  # never a traceback unless asked for
+        if debug:
+            raise
+        try:
+            env.stderr.write((errors.UNEXPECTED.format(prog, e or type(e).__name__) + "\n").encode())
+            env.stderr.flush()
+        except Exception:
+            pass
+        return errors.EXIT_FAILURE
+
+
+def _quiet_stdout() -> None:
+    """After EPIPE, point fd 1 at /dev/null so the interpreter's final flush stays silent."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    except OSError:
+        pass

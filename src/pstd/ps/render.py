@@ -1,0 +1,441 @@
+"""Rows → ps text, laid out exactly as procps lays it out.
+
+procps places every column at a "correct" position (the sum of the widths before
+it plus one blank between ordinary columns) and tracks the "actual" position
+after what it printed.  A value wider than its column pushes everything after
+it to the right; the next column then takes back as much of the overshoot as
+its own padding allows (a right-aligned column's spare room absorbs it), with
+at least one blank between columns.  Left-aligned values are never padded on
+the right, so lines carry no trailing blanks.  Command-like columns and other
+unlimited ones are cut to the room left (a non-last one to its width), user
+names too wide for their column end in '+', wchan is cut, and the last column
+may use the rest of the screen (131072 columns when stdout is not a terminal).
+
+:func:`layout_row` is that algorithm, cell by cell.  :class:`Renderer` first
+measures (screen width, signal width), then renders: when every value fits
+its column the line is one %-format of the cells (checked in one length
+comparison per line); lines that overflow, contain non-ASCII text or use AIX
+literals or signal columns go through :func:`layout_row`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+OUTBUF_SIZE = 2 * 64 * 1024
+SPACE_AMOUNT = 144
+
+# alignment classes (procps CF_*)
+A_AIX, A_USER, A_LEFT, A_RIGHT, A_UNLIMITED, A_WCHAN, A_SIGNAL = 0, 1, 2, 3, 4, 5, 6
+_ALIGN = {"USER": A_USER, "LEFT": A_LEFT, "RIGHT": A_RIGHT, "UNLIMITED": A_UNLIMITED,
+          "WCHAN": A_WCHAN, "SIGNAL": A_SIGNAL, "": A_AIX}
+
+# columns whose procps printer draws the forest prefix
+FOREST_COLUMNS = frozenset({"args", "cmd", "command", "comm", "ucmd", "ucomm", "fname"})
+
+
+def cell_width(s: str) -> int:
+    """Terminal cells ``s`` takes (wcwidth-like: wide East Asian = 2, combining = 0)."""
+    if s.isascii():
+        return len(s)
+    n = 0
+    for ch in s:
+        if ch.isascii():
+            n += 1
+        elif unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        elif unicodedata.east_asian_width(ch) in ("W", "F"):
+            n += 2
+        else:
+            n += 1
+    return n
+
+
+def cut(s: str, cells: int) -> tuple[str, int]:
+    """The longest prefix of ``s`` that fits ``cells`` cells, and its width."""
+    if cells <= 0:
+        return "", 0
+    if s.isascii():
+        s = s[:cells]
+        return s, len(s)
+    used = 0
+    for k, ch in enumerate(s):
+        w = cell_width(ch)
+        if used + w > cells:
+            return s[:k], used
+        used += w
+    return s, used
+
+
+def forest_art(prefix: str, forest_type: str, room: int) -> str:
+    """The tree drawing for a forest prefix, cut to whole units that fit ``room`` cells."""
+    if not prefix:
+        return ""
+    if forest_type == "u":
+        unit = 2
+        units = {" ": "  ", "L": "  ", "+": "  ", "|": "  "}
+    else:
+        unit = 4
+        units = {" ": "    ", "L": " \\_ ", "+": " \\_ ", "|": " |  "}
+    out = []
+    for ch in prefix:
+        if room < unit:
+            break
+        out.append(units[ch])
+        room -= unit
+    return "".join(out)
+
+
+class Col:
+    """One column of the output plan (a column request resolved against the registry)."""
+
+    __slots__ = ("name", "header", "width", "align", "fmt", "room", "is_last", "forest", "scope", "spec")
+
+    def __init__(self, spec, header, width, align, fmt, scope="ET", room=None):
+        self.spec = spec
+        self.name = header
+        self.header = header
+        self.width = width
+        self.align = align
+        self.fmt = fmt  # (task, ctx) -> str, or None for AIX literal text
+        self.room = room  # (task, ctx, cells) -> str cut to the room, or None
+        self.is_last = False
+        self.forest = spec in FOREST_COLUMNS
+        self.scope = scope
+
+
+def layout_row(cols, texts, active_cols, opts, prefix="", forest_type="", header=False,
+               task=None, ctx=None) -> str:
+    """One line (without newline) as procps's show_one_proc prints it.
+
+    ``texts`` are the unpadded, untruncated cell values (headers for the header
+    line); a column with a room-aware formatter is asked again with the room
+    procps gives it (``task``/``ctx``).  ``opts`` is (user_is_number,
+    wchan_is_number, wide_signals).
+    """
+    user_is_number, wchan_is_number, wide_signals = opts
+    correct = actual = 0
+    dospace = 0
+    out = []
+    ncols = len(cols)
+    for k in range(ncols):
+        col = cols[k]
+        legit = 0
+        last = k == ncols - 1
+        if not last:
+            maxr = col.width
+            tmpspace = 0
+        else:
+            tmpspace = correct - actual
+            if tmpspace < 1:
+                tmpspace = dospace
+                maxr = active_cols - actual - tmpspace
+            else:
+                maxr = active_cols - (correct if correct > actual else actual)
+        if maxr <= 0:
+            maxr = 0
+        elif maxr >= OUTBUF_SIZE:
+            maxr = OUTBUF_SIZE - 1
+        text = texts[k]
+        align = col.align
+        if header or col.fmt is None:
+            amount = cell_width(text)
+        elif col.room is not None and task is not None:
+            art = forest_art(prefix, forest_type, maxr) if (prefix and col.forest) else ""
+            body = col.room(task, ctx, maxr - len(art))
+            text = art + body
+            amount = len(art) + cell_width(body)
+        elif align == A_UNLIMITED or (col.forest and col.spec != "fname"):
+            art = forest_art(prefix, forest_type, maxr) if (prefix and col.forest) else ""
+            body, used = cut(text, maxr - len(art))
+            text = art + body
+            amount = len(art) + used
+        elif col.spec == "fname":
+            art = forest_art(prefix, forest_type, maxr) if prefix else ""
+            room = maxr - len(art)
+            body, used = cut(text, 8 if room > 8 else room)
+            text = art + body
+            amount = len(art) + used
+        elif align == A_USER and not user_is_number:
+            amount = cell_width(text)
+            if amount > maxr:
+                if maxr >= 1 and text[maxr - 1:maxr].isascii():
+                    text = text[:maxr - 1] + "+"
+                    amount = maxr
+                # (a multi-byte character at the cut: procps prints the number; the formatter's text stays)
+        elif align == A_WCHAN and not wchan_is_number:
+            text, amount = cut(text, maxr)
+        else:
+            amount = cell_width(text)
+        if align == A_AIX or align == A_LEFT:
+            leftpad = 0
+        elif align == A_RIGHT:
+            leftpad = col.width - amount
+        elif align == A_SIGNAL:
+            if wide_signals:
+                leftpad = 16 - amount
+                legit = 7
+            else:
+                leftpad = 9 - amount
+        elif align == A_USER:
+            leftpad = col.width - amount if user_is_number else 0
+        elif align == A_WCHAN:
+            if wchan_is_number:
+                leftpad = col.width - amount
+            else:
+                if active_cols - actual - tmpspace < 1:
+                    text = text[:1]
+                leftpad = 0
+        else:  # unlimited
+            if active_cols - actual - tmpspace < 1:
+                text = text[:1]
+            leftpad = 0
+        if leftpad < 0:
+            leftpad = 0
+        space = correct - actual + leftpad
+        if space < 1:
+            space = dospace
+        if space > SPACE_AMOUNT:
+            space = SPACE_AMOUNT
+        out.append(" " * space)
+        out.append(text)
+        if last:
+            break
+        actual += space + amount
+        correct += col.width + legit
+        if col.fmt is not None and cols[k + 1].fmt is not None:
+            correct += 1
+            dospace = 1
+        else:
+            dospace = 0
+    return "".join(out)
+
+
+def header_width_total(cols) -> tuple[int, int]:
+    """(total width procps budgets for a line, number of signal columns)."""
+    total = 0
+    was_normal = 0
+    sigs = 0
+    for k, col in enumerate(cols):
+        if col.align == A_AIX:
+            total += col.width
+            was_normal = 0
+            continue
+        if col.align == A_SIGNAL:
+            sigs += 1
+        if col.align == A_UNLIMITED and k == len(cols) - 1:
+            total += 3
+        else:
+            total += col.width
+        total += was_normal
+        was_normal = 1
+    return total, sigs
+
+
+def active_columns(screen_cols: int, cols) -> tuple[int, bool]:
+    """procps check_header_width: (usable line width, whether signals print 16 wide)."""
+    total, sigs = header_width_total(cols)
+    i = 0
+    while True:
+        i += 1
+        active = screen_cols * i
+        if active >= total:
+            break
+        if screen_cols * i >= OUTBUF_SIZE // 2:
+            break
+    return active, total + sigs * 7 <= active
+
+
+def _dash(task, ctx):
+    return "-"
+
+
+def build_plan(query, lookup, env=None):
+    """Resolve the query's columns into two plans (process lines, thread lines)."""
+    proc, task = [], []
+    for req in query.columns:
+        if req.spec is None:
+            c1 = Col(None, req.header, req.width, A_AIX, None)
+            c2 = Col(None, req.header, req.width, A_AIX, None)
+        else:
+            column = lookup(req.spec)
+            align = _ALIGN.get(column.align, A_RIGHT)
+            scope = getattr(column, "scope", "ET") or "ET"
+            room = getattr(column, "format_room", None)
+            c1 = Col(column.name, req.header, req.width, align, column.format, scope, room)
+            c2 = Col(column.name, req.header, req.width, align, column.format, scope, room)
+        proc.append(c1)
+        task.append(c2)
+    if proc:
+        proc[-1].is_last = True
+        task[-1].is_last = True
+    return proc, task
+
+
+class Renderer:
+    """Measures once, then turns rows into bytes."""
+
+    def __init__(self, query, ctx, lookup):
+        self.query = query
+        self.ctx = ctx
+        self.proc_cols, self.task_cols = build_plan(query, lookup)
+        self.cols = self.proc_cols
+        self.active_cols, self.wide_signals = active_columns(query.screen_cols, self.proc_cols)
+        self.opts = (query.user_is_number, query.wchan_is_number, self.wide_signals)
+        self.forest_type = query.forest_type
+        both = bool(query.thread_flags & 0x400)
+        if both:
+            for c in self.proc_cols:
+                if c.scope == "TO":
+                    c.fmt, c.room = _dash, None
+            for c in self.task_cols:
+                if c.scope == "PO":
+                    c.fmt, c.room = _dash, None
+        # headers: none, once, or every (rows-1) lines
+        names = [c.name for c in self.proc_cols if c.fmt is not None and c.name]
+        if query.headers == "none" or not names:
+            self.next_header = -1
+            self.gap = -1
+        else:
+            self.next_header = 1
+            self.gap = query.screen_rows - 1 if query.headers == "repeat" else -1
+        self.header_line = self._header()
+        self.fast = {id(self.proc_cols): self._fast_plan(self.proc_cols),
+                     id(self.task_cols): self._fast_plan(self.task_cols)}
+
+    # ------------------------------------------------------------------ measuring
+    def _header(self) -> str:
+        cols = self.proc_cols
+        return layout_row(cols, [c.header for c in cols], self.active_cols, self.opts, header=True)
+
+    def _fast_plan(self, cols):
+        """A %-format for lines whose values all fit, or None when this plan needs the slow path."""
+        if not cols:
+            return None
+        user_num, wchan_num, _ = self.opts
+        parts = []
+        trunc = []  # non-last columns whose values are cut to their width
+        start = 0
+        for k, c in enumerate(cols):
+            if c.fmt is None or c.align == A_SIGNAL:
+                return None
+            if c.forest and self.forest_type:
+                return None
+            last = c.is_last
+            right = c.align == A_RIGHT or (c.align == A_USER and user_num) or (c.align == A_WCHAN and wchan_num)
+            if last:
+                parts.append("%{}s".format(c.width) if right else "%s")
+            else:
+                parts.append("%{}s".format(c.width) if right else "%-{}s".format(c.width))
+                start += c.width + 1
+                if c.align in (A_UNLIMITED, A_USER, A_WCHAN) and not right or c.forest:
+                    trunc.append(k)
+        fmt = " ".join(parts)
+        # the room procps leaves the last column when every earlier value fit
+        last = cols[-1]
+        last_room = self.active_cols - start if len(cols) > 1 else self.active_cols
+        last_cut = None
+        if not (last.align == A_RIGHT or (last.align == A_USER and user_num) or (last.align == A_WCHAN and wchan_num)):
+            if last.align in (A_UNLIMITED, A_USER, A_WCHAN) or last.forest:
+                last_cut = last_room if last_room < OUTBUF_SIZE - 1 else OUTBUF_SIZE - 1
+                if last_cut < 1:
+                    return None
+                if last.spec == "fname":
+                    last_cut = min(last_cut, 8)
+        fns = [c.fmt for c in cols]
+        if last_cut is not None and last.room is not None:
+            room_fn, cells_room = last.room, last_cut
+
+            def last_fn(t, ctx, room_fn=room_fn, cells_room=cells_room):
+                return room_fn(t, ctx, cells_room)
+
+            fns[-1] = last_fn
+        fixed = start  # width of the line before the last column's text (separator included)
+        right_last = last.align == A_RIGHT or (last.align == A_USER and user_num) or (last.align == A_WCHAN and wchan_num)
+        last_width = last.width if right_last else 0
+        return fmt, trunc, last_cut, fixed, fns, [c.width for c in cols], last_width
+
+    # ------------------------------------------------------------------ rendering
+    def render(self, items, ctx=None, kinds=None, prefixes=None) -> tuple[bytes, int]:
+        """Lines for ``items`` (tasks); ``kinds`` optionally marks thread lines (m mode),
+        ``prefixes`` the forest prefixes.  Returns (bytes, number of rows)."""
+        ctx = self.ctx if ctx is None else ctx
+        out = []
+        append = out.append
+        header = self.header_line
+        next_header = self.next_header
+        gap = self.gap
+        n = 0
+        for idx, task in enumerate(items):
+            cols = self.proc_cols
+            if kinds is not None and kinds[idx]:
+                cols = self.task_cols
+            prefix = prefixes[idx] if prefixes is not None else ""
+            if next_header > 0:
+                next_header -= 1
+                if next_header == 0:
+                    next_header = gap
+                    append(header)
+            append(self.line(cols, task, ctx, prefix))
+            n += 1
+        self.next_header = next_header
+        if not out:
+            return b"", 0
+        out.append("")
+        return "\n".join(out).encode("utf-8", "surrogateescape"), n
+
+    def render_plain(self, tasks, ctx=None) -> tuple[bytes, int]:
+        """The common case (one plan, no forest): a tight loop over a %-format."""
+        ctx = self.ctx if ctx is None else ctx
+        cols = self.proc_cols
+        plan = self.fast[id(cols)]
+        if plan is None or self.gap > 0:
+            return self.render(tasks, ctx)
+        fmt, trunc, last_cut, fixed, fns, widths, last_width = plan
+        out = []
+        append = out.append
+        if self.next_header == 1 and tasks:
+            append(self.header_line)
+            self.next_header = -1
+        slow = self.line
+        nlast = len(fns) - 1
+        for task in tasks:
+            cells = [f(task, ctx) for f in fns]
+            line = None
+            for k in trunc:
+                if len(cells[k]) > widths[k]:
+                    break
+            else:
+                last = cells[nlast]
+                if last_cut is not None and len(last) > last_cut:
+                    last = last[:last_cut]
+                    line = fmt % (*cells[:nlast], last)
+                else:
+                    line = fmt % tuple(cells)
+                ln = len(last)
+                if len(line) != fixed + (ln if ln > last_width else last_width) or not line.isascii():
+                    line = None
+            if line is None:
+                line = slow(cols, task, ctx, "", cells)
+            append(line)
+        if not out:
+            return b"", 0
+        out.append("")
+        return "\n".join(out).encode("utf-8", "surrogateescape"), len(tasks)
+
+    def line(self, cols, task, ctx, prefix="", cells=None) -> str:
+        if cells is None:
+            texts = [c.header if c.fmt is None else (None if c.room is not None else c.fmt(task, ctx))
+                     for c in cols]
+        else:
+            texts = [c.header if c.fmt is None else cells[k] for k, c in enumerate(cols)]
+        return layout_row(cols, texts, self.active_cols, self.opts, prefix, self.forest_type,
+                          task=task, ctx=ctx)
+
+    def empty(self) -> bytes:
+        """What procps prints when no row matched: the header alone (if any)."""
+        if self.next_header > 0:
+            self.next_header -= 1
+            if self.next_header == 0:
+                return (self.header_line + "\n").encode("utf-8", "surrogateescape")
+        return b""

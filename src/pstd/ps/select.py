@@ -1,0 +1,98 @@
+"""Which tasks a ps invocation shows (procps's want_this_proc).
+
+- ``-e``/``-A`` (or BSD ``ax``/``agx``): everything.
+- Otherwise a task passes when the *simple selection table* accepts it (used when
+  a simple option such as ``a``/``x``/``-a``/``-d`` was given, or when no list
+  was given) or when any selection list names it: lists are ORed.
+- ``r`` then drops tasks that are not running (state R or D) and ``-N`` inverts
+  the verdict.
+
+The table is procps's 16-bit map indexed by (same euid as the caller, session
+leader, no controlling tty, on the caller's tty); plain ``ps`` uses 0xaa00:
+"same euid and same tty as the caller".
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+def _match(kind: str, values: list) -> Callable:
+    vals = frozenset(values)
+    if kind in ("pid", "quick_pid"):
+        return lambda t: t.pid in vals
+    if kind == "ppid":
+        return lambda t: t.ppid in vals
+    if kind == "pgrp":
+        return lambda t: t.pgid in vals
+    if kind == "sess":
+        return lambda t: t.sid in vals
+    if kind == "tty":
+        return lambda t: (t.tty or 0) in vals
+    if kind == "euid":
+        return lambda t: t.euid in vals
+    if kind == "ruid":
+        return lambda t: t.ruid in vals
+    if kind == "egid":
+        return lambda t: t.egid in vals
+    if kind == "rgid":
+        return lambda t: t.rgid in vals
+    if kind == "comm":
+        names = list(values)
+
+        def by_comm(t, names=names):
+            comm = t.comm or ""
+            for name in names:
+                if len(comm) == 15 and len(name) >= 15 and comm == name[:15]:
+                    return True
+                if comm == name:
+                    return True
+            return False
+
+        return by_comm
+    raise ValueError("unknown selection kind " + kind)
+
+
+def make_filter(query) -> Callable | None:
+    """A predicate task -> bool, or None when every task is shown."""
+    all_tasks = query.all_tasks
+    running_only = query.bsd_r
+    negate = query.negate
+    if all_tasks and not running_only and not negate:
+        return None
+    matchers = [_match(s.kind, s.values) for s in query.selections]
+    use_table = bool(query.simple_select) or not query.selections
+    bits = query.select_bits
+    own_euid = query.own_euid
+    own_tty = query.own_tty
+
+    def table(t) -> bool:
+        tty = t.tty or 0
+        index = ((t.euid == own_euid)
+                 | ((t.sid == t.pid) << 1)
+                 | ((not tty) << 2)
+                 | ((tty == own_tty) << 3))
+        return bool(bits & (1 << index))
+
+    def want(t) -> bool:
+        accepted = True
+        if not all_tasks:
+            if not (use_table and table(t)):
+                for m in matchers:
+                    if m(t):
+                        break
+                else:
+                    accepted = False
+        if running_only and t.state not in ("R", "D"):
+            accepted = False
+        return accepted != negate
+
+    return want
+
+
+def select(tasks: list, query) -> list:
+    """The tasks the query shows, in their original order."""
+    want = make_filter(query)
+    if want is None:
+        return tasks
+    return [t for t in tasks if want(t)]
