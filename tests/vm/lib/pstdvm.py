@@ -190,6 +190,13 @@ def resolve_kver():
 
 # ------------------------------------------------------------------ kernel
 
+def first_existing(*cands):
+    for c in cands:
+        if os.path.exists(c):
+            return c
+    return cands[0]
+
+
 def paths(kver):
     kdir = os.path.join(KCACHE, kver)
     root = os.path.join(kdir, "root")
@@ -197,7 +204,8 @@ def paths(kver):
         "dir": kdir,
         "root": root,
         "headers": os.path.join(root, "usr/src/linux-headers-" + kver),
-        "modules": os.path.join(root, "lib/modules", kver),
+        "modules": first_existing(os.path.join(root, "lib/modules", kver),
+                                  os.path.join(root, "usr/lib/modules", kver)),
         "bzimage": os.path.join(root, "boot/vmlinuz-" + kver),
         "vmlinux": os.path.join(kdir, "vmlinux"),
         "ready": os.path.join(kdir, "ready"),
@@ -293,6 +301,7 @@ def extract_vmlinux(bzimage, dest):
         import gzip
         elf = gzip.GzipFile(fileobj=__import__("io").BytesIO(payload)).read()
     elif payload.startswith(b"\x28\xb5\x2f\xfd"):
+        need_zstd()
         elf = subprocess.run(["zstd", "-dc"], input=payload, stdout=subprocess.PIPE, check=True).stdout
     else:
         die("unsupported bzImage payload compression in %s" % bzimage)
@@ -305,9 +314,28 @@ def extract_vmlinux(bzimage, dest):
     os.rename(dest + ".tmp", dest)
 
 
-def modinfo_depends(ko):
+def read_module(ko):
+    """A module's ELF bytes (Debian 13 ships xz-compressed modules; busybox insmod wants plain ones)."""
     with open(ko, "rb") as f:
         data = f.read()
+    if ko.endswith(".xz"):
+        data = lzma.decompress(data)
+    elif ko.endswith(".gz"):
+        import gzip
+        data = gzip.decompress(data)
+    elif ko.endswith(".zst"):
+        need_zstd()
+        data = subprocess.run(["zstd", "-dc"], input=data, stdout=subprocess.PIPE, check=True).stdout
+    return data
+
+
+def need_zstd():
+    if not shutil.which("zstd"):
+        apt_install(["zstd"])
+
+
+def modinfo_depends(ko):
+    data = read_module(ko)
     m = re.search(rb"\x00depends=([^\x00]*)\x00", data)
     return [d for d in m.group(1).decode().split(",") if d] if m else []
 
@@ -317,12 +345,13 @@ def module_load_order(moddir, wanted):
     index = {}
     for dirpath, _dirs, files in os.walk(os.path.join(moddir, "kernel")):
         for fn in files:
-            if fn.endswith(".ko"):
-                index[fn[:-3].replace("-", "_")] = os.path.join(dirpath, fn)
+            m = re.match(r"(.*)\.ko(\.xz|\.zst|\.gz)?$", fn)
+            if m:
+                index[m.group(1).replace("-", "_")] = os.path.join(dirpath, fn)
     builtin = set()
     with open(os.path.join(moddir, "modules.builtin")) as f:
         for line in f:
-            builtin.add(os.path.basename(line.strip())[:-3].replace("-", "_"))
+            builtin.add(re.sub(r"\.ko.*$", "", os.path.basename(line.strip())).replace("-", "_"))
     order, seen = [], set()
 
     def visit(name):
@@ -355,7 +384,7 @@ def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=[100]):
 
 
 def build_initramfs(p, dest):
-    busybox = os.path.join(p["root"], "bin/busybox")
+    busybox = first_existing(os.path.join(p["root"], "bin/busybox"), os.path.join(p["root"], "usr/bin/busybox"))
     with open(busybox, "rb") as f:
         bb = f.read()
     with open(INIT_SCRIPT, "rb") as f:
@@ -373,10 +402,9 @@ def build_initramfs(p, dest):
     parts.append(_cpio_entry("init", 0o100755, init))
     names = []
     for i, path in enumerate(mods):
-        name = "%02d-%s" % (i, os.path.basename(path))
+        name = "%02d-%s.ko" % (i, re.sub(r"\.ko.*$", "", os.path.basename(path)))
         names.append(name)
-        with open(path, "rb") as f:
-            parts.append(_cpio_entry("lib/modules/" + name, 0o100644, f.read()))
+        parts.append(_cpio_entry("lib/modules/" + name, 0o100644, read_module(path)))
     parts.append(_cpio_entry("lib/modules/load-order", 0o100644, ("\n".join(names) + "\n").encode()))
     parts.append(_cpio_entry("TRAILER!!!", 0))
     with open(dest + ".tmp", "wb") as f:
