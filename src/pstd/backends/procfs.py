@@ -21,6 +21,11 @@ _STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM
 _STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.SUPGROUPS
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 _MAX_ARGS = 131072
+# plain ints: IntFlag arithmetic is slow on the per-task path
+_G_CMDLINE, _G_ENVIRON, _G_WCHAN, _G_CGROUP, _G_LABEL, _G_NS = (
+    int(Group.CMDLINE), int(Group.ENVIRON), int(Group.WCHAN), int(Group.CGROUP), int(Group.LABEL), int(Group.NS))
+_G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
+    int(Group.OOM), int(Group.IO), int(Group.SMAPS), int(Group.EXE), int(Group.LOGIN), int(Group.AUTOGROUP))
 
 
 def _read_small(path: bytes, size: int = 4096):
@@ -73,7 +78,43 @@ _STATUS_SIG = {
 _STATUS_CAP = {b"CapInh": "cap_inh", b"CapPrm": "cap_prm", b"CapEff": "cap_eff", b"CapBnd": "cap_bnd"}
 
 
+def _field(data: bytes, key: bytes):
+    """The value of status line ``key`` (given as b"\\nKey:"), or None."""
+    i = data.find(key)
+    if i < 0:
+        return None
+    i += len(key)
+    j = data.find(b"\n", i)
+    return data[i:j] if j >= 0 else data[i:]
+
+
+_MEM_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_MEM.items())
+_SIG_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_SIG.items())
+_CAP_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_CAP.items())
+
+
 def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool) -> None:
+    if cred:
+        v = _field(data, b"\nUid:")
+        if v is not None:
+            v = v.split()
+            d["ruid"], d["euid"], d["suid"], d["fsuid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+        v = _field(data, b"\nGid:")
+        if v is not None:
+            v = v.split()
+            d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+        for key, attr in _CAP_KEYS:
+            v = _field(data, key)
+            if v is not None:
+                d[attr] = int(v, 16)
+    if sup:
+        v = _field(data, b"\nGroups:")
+        d["supgids"] = tuple(int(x) for x in v.split()) if v else ()
+    if sigs:
+        for key, attr in _SIG_KEYS:
+            v = _field(data, key)
+            if v is not None:
+                d[attr] = v.strip().decode("ascii")
     if mem:
         # procps starts these at 0: kernel threads and zombies have no Vm lines
         d["vm_lck_kb"] = 0
@@ -82,40 +123,22 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
         d["vm_exe_kb"] = 0
         d["vm_lib_kb"] = 0
         d["vm_swap_kb"] = 0
-    for line in data.split(b"\n"):
-        key, sep, value = line.partition(b":")
-        if not sep:
-            continue
-        c = key[:1]
-        if cred and c in b"UGC":
-            if key == b"Uid":
-                v = value.split()
-                d["ruid"], d["euid"], d["suid"], d["fsuid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
-            elif key == b"Gid":
-                v = value.split()
-                d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
-            elif key in _STATUS_CAP:
-                d[_STATUS_CAP[key]] = int(value, 16)
-            elif sup and key == b"Groups":
-                d["supgids"] = tuple(int(x) for x in value.split())
-        elif sup and key == b"Groups":
-            d["supgids"] = tuple(int(x) for x in value.split())
-        elif sigs and key in _STATUS_SIG:
-            d[_STATUS_SIG[key]] = value.strip().decode("ascii")
-        elif mem and key in _STATUS_MEM:
-            v = value.split()
-            if v:
-                d[_STATUS_MEM[key]] = int(v[0])
+        for key, attr in _MEM_KEYS:
+            v = _field(data, key)
+            if v is not None:
+                v = v.split()
+                if v:
+                    d[attr] = int(v[0])
 
 
-def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: Group) -> bool:
+def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int) -> bool:
     """Fill the groups that have files of their own.  False when the task has gone."""
-    if groups & Group.CMDLINE:
+    if groups & _G_CMDLINE:
         v = _read_all(base + b"/cmdline")
         d["cmdline"] = v
-    if groups & Group.ENVIRON:
+    if groups & _G_ENVIRON:
         d["environ"] = _read_all(base + b"/environ")
-    if groups & Group.WCHAN:
+    if groups & _G_WCHAN:
         w = _read_small(base + b"/wchan", 63)
         if not w:
             d["wchan"] = "?"
@@ -128,11 +151,11 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: Group) -> bool:
             while w[i:i + 1] == b"_":
                 i += 1
             d["wchan"] = w[i:].split(b"\0", 1)[0].decode("utf-8", "replace")
-    if groups & Group.CGROUP:
+    if groups & _G_CGROUP:
         d["cgroup"] = _read_all(base + b"/cgroup")
-    if groups & Group.LABEL:
+    if groups & _G_LABEL:
         d["label"] = _read_small(procdir + b"/attr/current", 4096)
-    if groups & Group.NS:
+    if groups & _G_NS:
         ns = {}
         for kind in _NS_KINDS:
             try:
@@ -140,12 +163,12 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: Group) -> bool:
             except OSError:
                 ns[kind] = 0
         d["ns"] = ns
-    if groups & Group.OOM:
+    if groups & _G_OOM:
         v = _read_small(base + b"/oom_score", 64)
         d["oom_score"] = _leading_int(v, 0)
         v = _read_small(base + b"/oom_score_adj", 64)
         d["oom_adj"] = _leading_int(v, 0)
-    if groups & Group.IO:
+    if groups & _G_IO:
         v = _read_small(base + b"/io", 4096)
         io = {}
         if v:
@@ -157,7 +180,7 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: Group) -> bool:
                     except ValueError:
                         pass
         d["io"] = io
-    if groups & Group.SMAPS:
+    if groups & _G_SMAPS:
         v = _read_small(base + b"/smaps_rollup", 8192)
         pss = pc = pdirty = 0
         if v:
@@ -172,15 +195,15 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: Group) -> bool:
                 elif k == b"Private_Dirty":
                     pdirty = _leading_int(val, 0)
         d["pss_kb"], d["private_clean_kb"], d["private_dirty_kb"] = pss, pc, pdirty
-    if groups & Group.EXE:
+    if groups & _G_EXE:
         try:
             d["exe"] = os.readlink(base + b"/exe")[:_MAX_ARGS - 1]
         except OSError:
             d["exe"] = None
-    if groups & Group.LOGIN:
+    if groups & _G_LOGIN:
         v = _read_small(base + b"/loginuid", 64)
         d["loginuid"] = _leading_int(v, -1) if v else None
-    if groups & Group.AUTOGROUP:
+    if groups & _G_AUTOGROUP:
         v = _read_small(base + b"/autogroup", 64)
         ag_id, ag_nice = -1, 0
         if v and v.startswith(b"/autogroup-"):
@@ -247,7 +270,8 @@ class ProcfsBackend:
                 tids = self._tids(n)
                 if not tids:
                     continue
-                items.extend((n, pdir + b"/task/" + t, t) for t in tids)
+                # procps reads a thread-group leader's row from /proc/PID (process-wide figures)
+                items.extend((n, pdir if t == n else pdir + b"/task/" + t, t) for t in tids)
             return self._read_many(items, groups, True)
         if pid is None:
             raise ValueError(f"{strategy.name} needs a pid")
@@ -257,7 +281,8 @@ class ProcfsBackend:
             return rows
         if strategy == Strategy.THREAD:
             pdir = proc + b"/" + p
-            return self._read_many([(p, pdir + b"/task/" + t, t) for t in self._tids(p)], groups, True)
+            return self._read_many(
+                [(p, pdir if t == p else pdir + b"/task/" + t, t) for t in self._tids(p)], groups, True)
         if strategy == Strategy.CHILDREN:
             rows = self._read_many([(n, proc + b"/" + n, None) for n in self._pids()], groups, False)
             return [t for t in rows if t.ppid == pid]
@@ -278,7 +303,10 @@ class ProcfsBackend:
         g_sig = bool(groups & Group.SIGNALS)
         g_sup = bool(groups & Group.SUPGROUPS)
         need_status = bool(groups & _STATUS_GROUPS)
-        other = groups & ~(_STAT_GROUPS | _STATUS_GROUPS)
+        other = int(groups) & ~int(_STAT_GROUPS | _STATUS_GROUPS)
+        # split only as far as the groups need: BASE stops at the flags (field 9)
+        nsplit = 40 if want_stat_extra else 7
+        nmin = 39 if want_stat_extra else 7
         for name, base, tid in items:
             try:
                 fd = open_(base + b"/stat", _O_RDONLY)
@@ -293,8 +321,8 @@ class ProcfsBackend:
             r = data.rfind(b")")
             if r < 0:
                 continue
-            f = data[r + 2:].split()
-            if len(f) < 39:
+            f = data[r + 2:].split(None, nsplit)
+            if len(f) < nmin:
                 continue
             pidv = int(name)
             flags = int(f[6])

@@ -601,7 +601,8 @@ def _sig(text: str, ctx) -> str:
 
 
 def pending_mask(t):
-    if not t.is_thread and t.sig_shared:
+    # procps: process-wide pending (ShdPnd) for rows read from /proc/PID, SigPnd for other threads
+    if t.tid == t.pid and t.sig_shared:
         return t.sig_shared
     return t.sig_pending or ""
 
