@@ -72,14 +72,49 @@ def has_module_source(src):
     return "Makefile" in names or "Kbuild" in names
 
 
+BUILD_OUTPUT = re.compile(r"\.(o|ko|mod|mod\.c|cmd|a|d|tmp)$|^(modules\.order|Module\.symvers|\.tmp_versions)$")
+
+
+def sync_tree(src, dst):
+    """Make dst a copy of src's sources (mtimes kept), leaving dst's build outputs so that
+    make rebuilds only what changed."""
+    for dirpath, dirs, files in os.walk(src):
+        rel = os.path.relpath(dirpath, src)
+        ddir = os.path.normpath(os.path.join(dst, rel))
+        os.makedirs(ddir, exist_ok=True)
+        dirs[:] = [d for d in dirs if not BUILD_OUTPUT.search(d) and d not in ("__pycache__", ".git")]
+        wanted = set()
+        for fn in files:
+            if BUILD_OUTPUT.search(fn):
+                continue
+            wanted.add(fn)
+            sp, dp = os.path.join(dirpath, fn), os.path.join(ddir, fn)
+            st = os.lstat(sp)
+            try:
+                dt = os.lstat(dp)
+                if dt.st_size == st.st_size and int(dt.st_mtime) == int(st.st_mtime):
+                    continue
+            except OSError:
+                pass
+            if os.path.lexists(dp):
+                os.unlink(dp)
+            shutil.copy2(sp, dp, follow_symlinks=False)
+        for fn in os.listdir(ddir):
+            p = os.path.join(ddir, fn)
+            if fn not in wanted and not BUILD_OUTPUT.search(fn) and not os.path.isdir(p):
+                os.unlink(p)
+        for d in os.listdir(ddir):
+            p = os.path.join(ddir, d)
+            if os.path.isdir(p) and not os.path.islink(p) and d not in dirs and not BUILD_OUTPUT.search(d):
+                shutil.rmtree(p, ignore_errors=True)
+
+
 def build_module(kdir, src, ko):
     """Copy src to ~/.cache/pstd/build/<id>/ and build it there; return the path of the .ko."""
     ident = os.path.basename(src.rstrip("/")) + "-" + hashlib.sha256(src.encode()).hexdigest()[:10]
     build = os.path.join(CACHE, "build", ident)
     with Lock(build + ".lock"):
-        shutil.rmtree(build, ignore_errors=True)
-        shutil.copytree(src, build, symlinks=True, ignore=shutil.ignore_patterns(
-            "*.o", "*.ko", "*.mod", "*.mod.c", ".*.cmd", "modules.order", "Module.symvers", ".tmp_versions"))
+        sync_tree(src, build)
         if os.path.exists(os.path.join(build, "Makefile")):
             cmd = ["make", "-C", build, "KDIR=" + kdir]
         else:
