@@ -279,6 +279,9 @@ def main(argv):
         return 0
     if argv and argv[0] == "--":
         argv = argv[1:]
+    if os.environ.get("PSTD_IN_VM"):
+        log("already inside the test VM (PSTD_IN_VM is set)")
+        return 2
     t_start = time.time()
     values = pstdvm.prepare()
     ensure_venv(need_pytest=not argv)
@@ -310,7 +313,7 @@ def main(argv):
     timeout = float(os.environ.get("PSTD_VM_TIMEOUT") or 1800)
     cmdline = KERNEL_CMDLINE + " " + os.environ.get("PSTD_VM_APPEND", "")
     qemu = QEMU_BASE + [
-        "-kernel", values["PSTD_VM_VMLINUX"], "-initrd", values["PSTD_VM_INITRAMFS"],
+        "-kernel", os.environ.get("PSTD_VM_KERNEL") or values["PSTD_VM_VMLINUX"], "-initrd", values["PSTD_VM_INITRAMFS"],
         "-append", cmdline.strip(),
         "-chardev", "file,id=con,path=" + console, "-serial", "chardev:con",
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
