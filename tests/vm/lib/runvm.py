@@ -273,6 +273,11 @@ def console_has_problem(console):
     return None
 
 
+def qopt(value):
+    """Escape a value inside a qemu -opt list."""
+    return value.replace(",", ",,")
+
+
 def main(argv):
     if argv and argv[0] in ("-h", "--help"):
         print(open(os.path.join(os.path.dirname(pstdvm.HERE), "README.md")).read())
@@ -313,12 +318,13 @@ def main(argv):
     timeout = float(os.environ.get("PSTD_VM_TIMEOUT") or 1800)
     cmdline = KERNEL_CMDLINE + " " + os.environ.get("PSTD_VM_APPEND", "")
     qemu = QEMU_BASE + [
-        "-kernel", os.environ.get("PSTD_VM_KERNEL") or values["PSTD_VM_VMLINUX"], "-initrd", values["PSTD_VM_INITRAMFS"],
+        "-kernel", os.environ.get("PSTD_VM_KERNEL") or values["PSTD_VM_VMLINUX"],
+        "-initrd", values["PSTD_VM_INITRAMFS"],
         "-append", cmdline.strip(),
-        "-chardev", "file,id=con,path=" + console, "-serial", "chardev:con",
+        "-chardev", "file,id=con,path=" + qopt(console), "-serial", "chardev:con",
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
-        "-fsdev", "local,id=job,path=%s,security_model=none,multidevs=remap" % job,
+        "-fsdev", "local,id=job,path=%s,security_model=none,multidevs=remap" % qopt(job),
         "-device", "virtio-9p-pci,fsdev=job,mount_tag=job",
     ]
     qerr_path = os.path.join(job, "qemu.stderr")
@@ -330,6 +336,7 @@ def main(argv):
               Relay(os.path.join(job, "stderr"), sys.stderr.buffer)]
     if os.environ.get("PSTD_VM_CONSOLE"):
         relays.append(Relay(console, sys.stderr.buffer))
+
     def on_signal(signum, _frame):
         raise KeyboardInterrupt
 
