@@ -171,11 +171,12 @@ def execute(query, env, backend=None, lookup=None) -> int:
     return errors.EXIT_OK if n else errors.EXIT_FAILURE
 
 
-def _prog_name() -> str:
-    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "pstd"
-    if name in ("__main__.py", "-c", "") or name.endswith(".py"):
-        name = "pstd"
-    return name
+PROG = "ps"
+"""The program name in usage, help and version texts.
+
+pstd answers as the command it replaces: scripts and people compare these texts
+(``ps -V | grep procps-ng``, the usage lines after an error), and pstd's
+behaviour is procps-ng 4.0.2's, which is what ``-V`` reports."""
 
 
 def run(args: list[str], env=None, prog: str | None = None, backend=None) -> int:
@@ -185,7 +186,7 @@ def run(args: list[str], env=None, prog: str | None = None, backend=None) -> int
     if env is None:
         env = Environment.from_os()
     if prog is None:
-        prog = _prog_name()
+        prog = PROG
     debug = env.environ.get("PSTD_DEBUG") == "1"
     try:
         args, choice = _take_backend_option(list(args), env)

@@ -300,6 +300,8 @@ class Renderer:
             self.next_header = 1
             self.gap = query.screen_rows - 1 if query.headers == "repeat" else -1
         self.header_line = self._header()
+        # procps's test columns (_left, _right, ...) print from the header countdown
+        self.counting = any(c.spec and c.spec.startswith("_") for c in self.proc_cols)
         self.fast = {id(self.proc_cols): self._fast_plan(self.proc_cols),
                      id(self.task_cols): self._fast_plan(self.task_cols)}
 
@@ -365,17 +367,19 @@ class Renderer:
         header = self.header_line
         next_header = self.next_header
         gap = self.gap
+        counting = self.counting
         n = 0
         for idx, task in enumerate(items):
             cols = self.proc_cols
             if kinds is not None and kinds[idx]:
                 cols = self.task_cols
             prefix = prefixes[idx] if prefixes is not None else ""
-            if next_header > 0:
-                next_header -= 1
-                if next_header == 0:
-                    next_header = gap
-                    append(header)
+            next_header -= 1
+            if next_header == 0:
+                next_header = gap
+                append(header)
+            if counting:
+                ctx.extra["lines_to_next_header"] = next_header
             append(self.line(cols, task, ctx, prefix))
             n += 1
         self.next_header = next_header
@@ -389,14 +393,17 @@ class Renderer:
         ctx = self.ctx if ctx is None else ctx
         cols = self.proc_cols
         plan = self.fast[id(cols)]
-        if plan is None or self.gap > 0:
+        if plan is None or self.gap > 0 or self.counting:
             return self.render(tasks, ctx)
         fmt, trunc, last_cut, fixed, fns, widths, last_width = plan
         out = []
         append = out.append
-        if self.next_header == 1 and tasks:
-            append(self.header_line)
-            self.next_header = -1
+        if tasks:
+            self.next_header -= 1
+            if self.next_header == 0:
+                append(self.header_line)
+                self.next_header = self.gap
+            self.next_header -= len(tasks) - 1
         slow = self.line
         nlast = len(fns) - 1
         for task in tasks:
@@ -434,8 +441,8 @@ class Renderer:
 
     def empty(self) -> bytes:
         """What procps prints when no row matched: the header alone (if any)."""
-        if self.next_header > 0:
-            self.next_header -= 1
-            if self.next_header == 0:
+        self.next_header -= 1
+        if self.next_header == 0:
+            if True:
                 return (self.header_line + "\n").encode("utf-8", "surrogateescape")
         return b""
