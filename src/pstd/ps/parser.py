@@ -378,7 +378,7 @@ class Parser:
         parts = _split_list(arg)
         for part in parts[:items]:
             value = fn(part)
-            if isinstance(value, str) and fn is not self._cmd:
+            if isinstance(value, str) and fn != self._cmd:
                 return value
             values.append(value)
         self.selections.append(Selection(kind, values))
