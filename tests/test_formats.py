@@ -1,0 +1,234 @@
+"""Formatters: synthetic records for procps's arithmetic, and live comparison with /bin/ps."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+from pstd.backends.procfs import ProcfsBackend
+from pstd.model import Group, Strategy, Task
+from pstd.ps import columns as C
+from pstd.ps import formats as F
+from pstd.ps.context import make_context
+from pstd.ps.escape import lib_escape, out_escape
+
+PS = shutil.which("ps") or "/bin/ps"
+
+
+def ctx(**kw):
+    base = dict(now=1_000_000.0, boot_time=900_000.0, uptime=100_000.0, clock_ticks=100,
+                page_size=4096, mem_total_kb=1_000_000, pid_max=32768)
+    base.update(kw)
+    return C.FormatContext(**base)
+
+
+def task(**kw):
+    t = Task(kw.pop("pid", 100), kw.pop("tid", None))
+    for k, v in kw.items():
+        setattr(t, k, v)
+    return t
+
+
+def fmt(name, t, c=None, room=None):
+    col = C.lookup(name)
+    c = c or ctx()
+    return col.cell(t, c, room) if room is not None else col.format(t, c)
+
+
+def test_cpu_times():
+    # 1 day, 2 h, 3 min, 4 s of cpu = 93784 s = 9378400 ticks
+    t = task(utime=9_000_000, stime=378_400, cutime=500, cstime=0)
+    assert fmt("time", t) == "1-02:03:04"
+    assert fmt("times", t) == "93784"
+    assert fmt("bsdtime", t) == "1563:04"
+    assert fmt("time", task(utime=5999, stime=0)) == "00:00:59"
+    # BSD S adds dead children's time to bsdtime but never to time
+    c = ctx(cumulative=True)
+    assert fmt("bsdtime", task(utime=5900, stime=0, cutime=200, cstime=0), c) == "  1:01"
+    assert fmt("time", task(utime=5900, stime=0, cutime=200, cstime=0), c) == "00:00:59"
+
+
+def test_elapsed_time_forms():
+    # uptime 100000 s; started at tick 100000*100 - 65*100 -> 65 s ago
+    c = ctx()
+    assert fmt("etime", task(start_time=10_000_000 - 6500), c) == "01:05"
+    assert fmt("etime", task(start_time=10_000_000 - 366100), c) == "01:01:01"
+    assert fmt("etime", task(start_time=10_000_000 - (2 * 86400 + 3600) * 100), c) == "2-01:00:00"
+    assert fmt("etimes", task(start_time=10_000_000 - 6500), c) == "65"
+
+
+def test_pcpu_per_mille_and_caps():
+    c = ctx()
+    start = 10_000_000 - 100_000  # 1000 s of life
+    assert fmt("%cpu", task(start_time=start, utime=333, stime=0), c) == "0.3"
+    assert fmt("%cpu", task(start_time=start, utime=150_000, stime=0), c) == "150"
+    assert fmt("c", task(start_time=start, utime=150_000, stime=0), c) == "99"
+    assert fmt("c", task(start_time=start, utime=0, stime=0), c) == " 0"
+    assert fmt("cp", task(start_time=start, utime=5_000, stime=0), c) == " 50"
+    assert fmt("%cpu", task(start_time=10_000_000, utime=5, stime=5), c) == "0.0"
+
+
+def test_pmem_and_sizes():
+    c = ctx(mem_total_kb=2_000_000)
+    t = task(rss_pages=25_000, vsize=123 * 1024 * 1024, start_code=0x1000, end_code=0x5000, rsslim=(1 << 64) - 1)
+    assert fmt("rss", t, c) == "100000"
+    assert fmt("%mem", t, c) == " 5.0"
+    assert fmt("vsz", t, c) == str(123 * 1024)
+    assert fmt("sz", t, c) == str(123 * 1024 // 4)
+    assert fmt("trs", t, c) == "16"
+    assert fmt("drs", t, c) == str((123 * 1024 * 1024 - 0x4000) >> 10)
+    assert fmt("lim", t, c) == "xx"
+    assert fmt("lim", task(rsslim=4096 * 1024), c) == " 4096"
+    assert fmt("drs", task(vsize=0, start_code=1, end_code=1), c) == "0"
+
+
+def test_stat_flags():
+    t = task(pid=10, state="S", nice=-5, vm_lck_kb=4, sid=10, nlwp=3, pgid=10, tpgid=10)
+    assert fmt("stat", t) == "S<Lsl+"
+    t = task(pid=10, state="R", nice=19, vm_lck_kb=0, sid=1, nlwp=1, pgid=10, tpgid=-1)
+    assert fmt("stat", t) == "RN"
+
+
+def test_scheduling_columns():
+    fifo = task(policy=1, rtprio=10, nice=0, priority=-11)
+    assert fmt("cls", fifo) == "FF"
+    assert fmt("ni", fifo) == "-"
+    assert fmt("rtprio", fifo) == "10"
+    assert fmt("pri", fifo) == "50"
+    assert fmt("opri", fifo) == "49"
+    normal = task(policy=0, rtprio=0, nice=5, priority=25)
+    assert fmt("cls", normal) == "TS"
+    assert fmt("ni", normal) == "5"
+    assert fmt("rtprio", normal) == "-"
+    assert fmt("cls", task(policy=5)) == "IDL"
+    assert fmt("cls", task(policy=3)) == "B"
+    assert fmt("cls", task(policy=6)) == "DLN"
+    assert fmt("f", task(flags=0x00400140)) == "5"
+
+
+def test_signal_masks_narrow_and_wide():
+    t = task(sig_blocked="0000000000010000", sig_caught="0000000180014a07")
+    assert fmt("blocked", t) == "00010000"
+    assert fmt("caught", t) == "<80014a07"
+    wide = ctx(wide_signals=True)
+    assert fmt("caught", t, wide) == "0000000180014a07"
+
+
+def test_user_name_fits_room_or_is_cut():
+    t = task(euid=0)
+    assert fmt("user", t, room=8) == "root"
+    assert fmt("user", t, room=3) == "ro+"
+    assert fmt("user", t, ctx(bsd_n=True), room=8) == "0"
+    assert fmt("user", task(euid=4_000_000), room=8) == "4000000"
+
+
+def test_command_text():
+    z = task(state="Z", comm="sh", cmdline=b"")
+    assert fmt("args", z) == "[sh] <defunct>"
+    assert fmt("comm", z) == "sh"
+    k = task(state="I", comm="kworker/0:1", cmdline=b"")
+    assert fmt("args", k) == "[kworker/0:1]"
+    p = task(state="S", comm="python3", cmdline=b"python3\0-c\0x\ny\0")
+    assert fmt("args", p) == "python3 -c x y"
+    assert fmt("args", p, ctx(bsd_c=True)) == "python3"
+    assert fmt("args", p, room=9) == "python3 -"
+    e = task(state="S", comm="a", cmdline=b"a\0", environ=b"X=1\0Y=2\0")
+    assert fmt("args", e, ctx(bsd_e=True)) == "a X=1 Y=2"
+    assert fmt("fname", task(comm="averylongname")) == "averylon"
+
+
+def test_escaping_by_locale():
+    raw = "é\tz".encode()
+    assert lib_escape(raw, False) == b"??.z"
+    assert out_escape(lib_escape(raw, False), False, 100) == ("??.z", 4)
+    assert lib_escape(raw, True) == "é?z".encode()
+    assert out_escape(lib_escape(raw, True), True, 100) == ("é?z", 3)
+    # an invalid sequence: one '?' per byte, as mbrtowc reports them
+    assert out_escape(b"a\xe2\x82b", True, 100) == ("a??b", 4)
+    # wide characters take two cells and are not split
+    assert out_escape("漢字".encode(), True, 3) == ("漢", 2)
+
+
+def test_start_time_forms():
+    # boot at 1000000 - 100000; a task started 10 s before now prints a time of day
+    c = ctx()
+    t = task(start_time=10_000_000 - 1000)
+    start = 1_000_000 - 10
+    assert fmt("start", t, c) == time.strftime("%H:%M:%S", time.localtime(start))
+    assert fmt("stime", t, c) in (time.strftime("%H:%M", time.localtime(start)),
+                                  time.strftime("%b%d", time.localtime(start)))
+    old = task(start_time=0)
+    boot = 900_000
+    assert fmt("lstart", old, c) == time.strftime("%a %b %e %H:%M:%S %Y", time.localtime(boot))
+    assert fmt("start", old, c) == "  " + time.strftime("%b %d", time.localtime(boot))
+
+
+# ----------------------------------------------------------------------------- live comparison
+
+VARYING = {"pss", "uss", "cuu", "cuc", "%cpu", "pcpu", "c", "cp", "util", "etime", "etimes",
+           "rss", "rssize", "rsz", "sgi_rss", "%mem", "pmem", "wchan", "wname", "stat",
+           "s", "state", "sgi_p", "psr", "cpuid", "lastcpu", "numa", "esp", "eip",
+           "rchars", "wchars", "rops", "wops", "min_flt", "minflt", "time", "times",
+           "cputime", "cputimes", "atime", "bsdtime", "oom"}
+
+
+class _Q:
+    bsd_c = bsd_e = bsd_n = cumulative = False
+    threads = ""
+
+
+@pytest.fixture(scope="module")
+def live_tasks():
+    procs = [
+        subprocess.Popen(["sleep", "300"]),
+        subprocess.Popen(["nice", "-n", "7", "sleep", "300"]),
+        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)", "héllo", "a\tb"]),
+    ]
+    if shutil.which("chrt"):
+        procs.append(subprocess.Popen(["chrt", "-b", "0", "sleep", "300"]))
+    zombie = os.fork()
+    if zombie == 0:
+        os._exit(0)
+    time.sleep(0.5)
+    pids = [p.pid for p in procs] + [zombie, os.getpid()]
+    if os.path.exists("/proc/2/stat"):
+        pids.append(2)
+    yield pids
+    for p in procs:
+        p.kill()
+        p.wait()
+    os.waitpid(zombie, 0)
+
+
+@pytest.mark.parametrize("locale", ["C", "C.UTF-8"])
+def test_every_printable_specifier_matches_live_ps(live_tasks, locale):
+    from pstd.env import Environment
+
+    environ = dict(os.environ, LC_ALL=locale)
+    env = dataclasses.replace(Environment.from_os(), environ=environ)
+    backend = ProcfsBackend(env)
+    pids = sorted(live_tasks)
+    bad = []
+    for name, col in sorted(C.REGISTRY.items()):
+        if not col.printable or name.startswith("_") or name in VARYING:
+            continue
+        out = subprocess.run([PS, "-o", f"{name}:300=", "-p", ",".join(map(str, pids))],
+                             capture_output=True, env=environ).stdout.decode("utf-8", "replace")
+        c = dataclasses.replace(make_context(env, _Q()), wide_signals=True)
+        mine = []
+        for pid in pids:
+            for t in backend.dump(Strategy.ONE, col.groups | Group.BASE, pid):
+                mine.append(col.cell(t, c, 300).strip())
+        theirs = [line.strip() for line in out.splitlines()]
+        if name in ("args", "cmd", "command", "cgroup", "cgname", "supgrp", "supgid", "exe"):
+            # the last column's room is the rest of the line; 300 cells are enough here
+            theirs = [x[:300] for x in theirs]
+        if mine != theirs:
+            bad.append((name, theirs, mine))
+    assert not bad

@@ -1,0 +1,80 @@
+"""The procfs backend: which files it opens, vanished tasks, threads, odd comms."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+import pstd.backends.procfs as P
+from pstd.model import Group, Strategy
+
+
+def _stat_line(pid, comm, state="S", ppid=1, flags=0):
+    fields = [state, str(ppid), str(pid), str(pid), "0", "-1", str(flags)] + ["0"] * 45
+    return f"{pid} ({comm}) " + " ".join(fields) + "\n"
+
+
+def test_pid_ppid_reads_stat_only(monkeypatch):
+    opened = []
+    real_open = os.open
+
+    def spy(path, *a, **kw):
+        opened.append(path)
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr(P.os, "open", spy)
+    rows = P.ProcfsBackend().dump(Strategy.ALL, Group.BASE)
+    assert rows and any(t.pid == os.getpid() for t in rows)
+    assert opened and all(p.endswith(b"/stat") for p in opened)
+    me = next(t for t in rows if t.pid == os.getpid())
+    assert me.ppid == os.getppid()
+
+
+def test_groups_choose_files(monkeypatch):
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(P.os, "open", lambda p, *a, **k: (opened.append(p), real_open(p, *a, **k))[1])
+    P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.CRED | Group.CMDLINE, os.getpid())
+    names = sorted({p.rsplit(b"/", 1)[1] for p in opened})
+    assert names == [b"cmdline", b"stat", b"status"]
+
+
+def test_vanished_and_odd_tasks(tmp_path):
+    proc = tmp_path
+    (proc / "10").mkdir()
+    (proc / "10" / "stat").write_text(_stat_line(10, "a) (b", state="R", ppid=3))
+    (proc / "11").mkdir()  # vanished: no stat
+    (proc / "12").mkdir()
+    (proc / "12" / "stat").write_text(_stat_line(12, "kworker/0:1", state="I", ppid=2, flags=0x00200040))
+    (proc / "self").mkdir()
+    rows = P.ProcfsBackend(proc=str(proc)).dump(Strategy.ALL, Group.BASE)
+    assert [t.pid for t in sorted(rows, key=lambda t: t.pid)] == [10, 12]
+    a = next(t for t in rows if t.pid == 10)
+    assert a.comm == "a) (b" and a.state == "R" and a.ppid == 3 and not a.kthread
+    k = next(t for t in rows if t.pid == 12)
+    assert k.kthread and k.state == "I"
+    # status gone between stat and status: dropped, no traceback
+    rows = P.ProcfsBackend(proc=str(proc)).dump(Strategy.ALL, Group.BASE | Group.CRED)
+    assert rows == []
+
+
+def test_threads_listed():
+    code = "import threading,time\nfor i in range(3): threading.Thread(target=time.sleep,args=(60,),daemon=True).start()\nprint(1,flush=True)\ntime.sleep(60)"
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        p.stdout.readline()
+        rows = P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE | Group.STAT, p.pid)
+        assert len(rows) == 4
+        assert all(t.is_thread and t.pid == p.pid and t.nlwp == 4 for t in rows)
+        assert sorted(t.tid for t in rows) == sorted(int(x) for x in os.listdir(f"/proc/{p.pid}/task"))
+        all_rows = P.ProcfsBackend().dump(Strategy.ALL_THREAD, Group.BASE, None)
+        assert sum(1 for t in all_rows if t.pid == p.pid) == 4
+        kids = P.ProcfsBackend().dump(Strategy.CHILDREN, Group.BASE, os.getpid())
+        assert p.pid in [t.pid for t in kids]
+    finally:
+        p.kill()
+        p.wait()
