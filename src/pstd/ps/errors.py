@@ -155,6 +155,8 @@ QUICK_NEGATE = "q/-q/--quick-pid cannot be used together with negation switches.
 
 # --- warnings (stderr, run continues) -----------------------------------------------------
 PS_FORMAT_IGNORED = "warning: $PS_FORMAT ignored. ({})"
+BIGNESS = "fix bigness error"
+"""Printed once per output line when the line width exceeds procps's 128 KiB buffer."""
 BOGUS_SCREEN = "your {}x{} screen size is bogus. expect trouble"
 
 # --- pstd's own failures ------------------------------------------------------------------

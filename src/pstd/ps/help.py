@@ -140,12 +140,7 @@ def specifier_list() -> str:
     """``ps L``: every printable specifier (names and aliases) with its header, sorted by name."""
     from pstd.ps.columns import REGISTRY
 
-    rows = {}
-    for column in REGISTRY.values():
-        if not column.printable:
-            continue
-        for name in (column.name,) + tuple(column.aliases):
-            rows.setdefault(name, column.header)
+    rows = {name: column.header for name, column in REGISTRY.items() if column.printable}
     # procps keeps its table in strcmp order
     names = sorted(rows, key=lambda n: n.encode())
     return "".join("{:<12.12} {:<8.8}\n".format(n, rows[n]) for n in names)

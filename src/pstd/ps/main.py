@@ -14,6 +14,7 @@ from pstd.ps import errors
 from pstd.ps.errors import PsError, PsExit, PsFatal
 
 BACKENDS = ("auto", "procfs", "netlink")
+OUTBUF_SIZE = 2 * 64 * 1024
 
 
 def _own_tty(env) -> int:
@@ -165,6 +166,9 @@ def execute(query, env, backend=None, lookup=None) -> int:
         data, n = renderer.render_plain(rows, ctx)
     if not n:
         data = renderer.empty()
+    if renderer.active_cols > OUTBUF_SIZE:
+        # procps complains once per printed line when the width exceeds its buffer
+        env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
     if data:
         env.stdout.write(data)
     env.stdout.flush()
