@@ -142,3 +142,12 @@ def test_thread_groups_order():
     a, b, c = task(5, start=3), task(5, start=1), task(4, start=9)
     rows = S.thread_groups([a, b, c])
     assert rows == [c, b, a]
+
+
+def test_sort_keys_procps_cannot_apply_are_dropped():
+    keys = [Key("vsize"), Key("pid")]
+    # vsize sorts by an item only the size/trs/drs printers read: dropped unless one is shown
+    assert [k.spec for k in S.effective_keys(keys, ["pid", "vsz"])] == ["pid"]
+    assert [k.spec for k in S.effective_keys(keys, ["pid", "size"])] == ["vsize", "pid"]
+    assert [k.spec for k in S.effective_keys([Key("utime")], ["pid"])] == []
+    assert [k.spec for k in S.effective_keys([Key("tty4")], ["tty"])] == ["tty4"]

@@ -137,12 +137,14 @@ def execute(query, env, backend=None, lookup=None) -> int:
     tf = query.thread_flags
     if query.fancy:
         rows = tasks if want is None else [t for t in tasks if want(t)]
+        shown = [c.spec for c in query.columns if c.spec]
+        keys = srt.effective_keys(query.sort_keys, shown)
         if query.forest_type:
-            srt.apply_sort(rows, srt.forest_keys(query.sort_keys), ctx, lookup)
+            srt.apply_sort(rows, srt.forest_keys(keys), ctx, lookup)
             pairs = srt.forest(rows, query.forest_type)
             data, n = renderer.render([t for t, _ in pairs], ctx, prefixes=[p for _, p in pairs])
         else:
-            srt.apply_sort(rows, query.sort_keys, ctx, lookup)
+            srt.apply_sort(rows, keys, ctx, lookup)
             data, n = renderer.render_plain(rows, ctx)
     elif tf & 0x400:  # m / -m: a process line, then its threads
         srt.thread_groups(tasks)

@@ -19,6 +19,38 @@ def _key_function(spec, ctx, lookup):
     return lambda t: sort_key(t, ctx)
 
 
+# procps sorts by a library item only when that item was fetched: by one of its always-read
+# items, by the printer of a shown column, or by the printer of a sort key's own column.
+# These specifiers' sort items are read by none of those unless one of the listed columns
+# is shown or sorted by; otherwise procps's sort call fails and leaves the order alone.
+_LATE_ITEMS = {
+    "cutime": "TICS_USER_C", "utime": "TICS_USER", "end_code": "ADDR_CODE_END",
+    "start_code": "ADDR_CODE_START", "fgid": "FLAGS", "m_resident": "MEM_RES_PGS",
+    "resident": "MEM_RES_PGS", "m_share": "MEM_SHR_PGS", "tty4": "TTY_NAME", "vm_data": "VM_DATA",
+    "vm_exe": "VM_EXE", "vm_lib": "VM_LIB", "vm_stack": "VM_STACK", "vsize": "VSIZE_BYTES",
+}
+_PROVIDERS = {
+    "ADDR_CODE_END": ("drs", "dsiz", "m_drs", "m_trs", "trs", "trss", "tsiz"),
+    "ADDR_CODE_START": ("drs", "dsiz", "m_drs", "m_trs", "trs", "trss", "tsiz"),
+    "FLAGS": ("f", "flag", "flags"),
+    "TTY_NAME": ("longtname", "tname", "tt", "tty", "tty8"),
+    "VM_DATA": ("size",), "VM_STACK": ("size",),
+    "VSIZE_BYTES": ("drs", "dsiz", "m_drs", "m_size", "m_trs", "size", "trs", "trss", "tsiz"),
+}
+
+
+def effective_keys(keys, shown) -> list:
+    """The sort keys procps really applies, given the shown columns' names."""
+    names = set(shown) | {k.spec for k in keys if k.spec}
+    out = []
+    for k in keys:
+        item = _LATE_ITEMS.get(k.spec)
+        if item is not None and not names.intersection(_PROVIDERS.get(item, ())):
+            continue
+        out.append(k)
+    return out
+
+
 def apply_sort(rows: list, keys, ctx, lookup=_lookup) -> list:
     """Sort ``rows`` in place by ``keys`` (most significant first, each (spec, reverse))."""
     for spec, reverse in reversed([(k.spec, k.reverse) for k in keys]):
