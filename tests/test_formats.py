@@ -218,7 +218,7 @@ def test_every_printable_specifier_matches_live_ps(live_tasks, locale):
     for name, col in sorted(C.REGISTRY.items()):
         if not col.printable or name.startswith("_") or name in VARYING:
             continue
-        out = subprocess.run([PS, "-o", f"{name}:300=", "-p", ",".join(map(str, pids))],
+        out = subprocess.run([PS, "-o", f"{name}:300=", "-q", ",".join(map(str, pids))],
                              capture_output=True, env=environ).stdout.decode("utf-8", "replace")
         c = dataclasses.replace(make_context(env, _Q()), wide_signals=True)
         mine = []

@@ -43,23 +43,34 @@ def _read_small(path: bytes, size: int = 4096):
 
 
 def _read_all(path: bytes, limit: int = _MAX_ARGS):
+    """The file's bytes up to ``limit``, or None when it cannot be opened.
+
+    procfs fills a read as far as the data goes, so a short read is the end:
+    most files here take a single read(2).
+    """
     try:
         fd = os.open(path, _O_RDONLY)
     except OSError:
         return None
     try:
-        chunks = []
-        total = 0
+        try:
+            first = os.read(fd, 4096)
+        except OSError:
+            return None
+        if len(first) < 4096:
+            return first
+        chunks = [first]
+        total = len(first)
         while total < limit:
             try:
-                b = os.read(fd, limit - total)
+                b = os.read(fd, min(65536, limit - total))
             except OSError:
-                return None if not chunks else b"".join(chunks)
+                break
             if not b:
                 break
             chunks.append(b)
             total += len(b)
-        return b"".join(chunks) if len(chunks) != 1 else chunks[0]
+        return b"".join(chunks)
     finally:
         os.close(fd)
 
@@ -94,27 +105,28 @@ _CAP_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_CAP.items())
 
 
 def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool) -> None:
+    # Capability sets are not parsed: no ps column shows them (cap_* stay None).
     if cred:
-        v = _field(data, b"\nUid:")
-        if v is not None:
-            v = v.split()
+        i = data.find(b"\nUid:")
+        if i >= 0:
+            v = data[i + 5:data.find(b"\n", i + 5)].split()
             d["ruid"], d["euid"], d["suid"], d["fsuid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
-        v = _field(data, b"\nGid:")
-        if v is not None:
-            v = v.split()
+        i = data.find(b"\nGid:")
+        if i >= 0:
+            v = data[i + 5:data.find(b"\n", i + 5)].split()
             d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
-        for key, attr in _CAP_KEYS:
-            v = _field(data, key)
-            if v is not None:
-                d[attr] = int(v, 16)
     if sup:
         v = _field(data, b"\nGroups:")
         d["supgids"] = tuple(int(x) for x in v.split()) if v else ()
     if sigs:
-        for key, attr in _SIG_KEYS:
-            v = _field(data, key)
-            if v is not None:
-                d[attr] = v.strip().decode("ascii")
+        i = data.find(b"\nSigPnd:")
+        if i >= 0:
+            j = data.find(b"\nCap", i)
+            for line in data[i + 1:j if j >= 0 else len(data)].split(b"\n"):
+                k, _, v = line.partition(b":")
+                attr = _STATUS_SIG.get(k)
+                if attr is not None:
+                    d[attr] = v.strip().decode("ascii")
     if mem:
         # procps starts these at 0: kernel threads and zombies have no Vm lines
         d["vm_lck_kb"] = 0
@@ -123,12 +135,16 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
         d["vm_exe_kb"] = 0
         d["vm_lib_kb"] = 0
         d["vm_swap_kb"] = 0
-        for key, attr in _MEM_KEYS:
-            v = _field(data, key)
-            if v is not None:
-                v = v.split()
-                if v:
-                    d[attr] = int(v[0])
+        i = data.find(b"\nVm")
+        if i >= 0:
+            j = data.find(b"\nThreads:", i)
+            for line in data[i + 1:j if j >= 0 else len(data)].split(b"\n"):
+                k, _, v = line.partition(b":")
+                attr = _STATUS_MEM.get(k)
+                if attr is not None:
+                    v = v.split()
+                    if v:
+                        d[attr] = int(v[0])
 
 
 def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int) -> bool:
