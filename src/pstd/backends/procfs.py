@@ -101,6 +101,9 @@ def _field(data: bytes, key: bytes):
 
 _MEM_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_MEM.items())
 _SIG_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_SIG.items())
+# The status memory lines ps formatters read (VmPeak, VmHWM, Rss* are left to other consumers).
+_MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, _STATUS_MEM[k]) for k in (
+    b"VmLck", b"VmData", b"VmStk", b"VmExe", b"VmLib", b"VmSwap", b"VmRSS", b"VmSize"))
 _CAP_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_CAP.items())
 
 
@@ -135,16 +138,11 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
         d["vm_exe_kb"] = 0
         d["vm_lib_kb"] = 0
         d["vm_swap_kb"] = 0
-        i = data.find(b"\nVm")
-        if i >= 0:
-            j = data.find(b"\nThreads:", i)
-            for line in data[i + 1:j if j >= 0 else len(data)].split(b"\n"):
-                k, _, v = line.partition(b":")
-                attr = _STATUS_MEM.get(k)
-                if attr is not None:
-                    v = v.split()
-                    if v:
-                        d[attr] = int(v[0])
+        for key, n, attr in _MEM_FIND:
+            i = data.find(key)
+            if i >= 0:
+                i += n
+                d[attr] = int(data[i:data.find(b" kB", i)])
 
 
 def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int) -> bool:
