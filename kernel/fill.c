@@ -124,10 +124,12 @@ int td_fill_stat(struct sk_buff *skb, const struct td_task_ctx *c)
 			s->majflt = sig->maj_flt;
 			utime = sig->utime;
 			stime = sig->stime;
+			rcu_read_lock();
 			for_each_thread(task, t) {
 				s->minflt += t->min_flt;
 				s->majflt += t->maj_flt;
 			}
+			rcu_read_unlock();
 		}
 		td_unlock_sighand(sh, &flags);
 	}
