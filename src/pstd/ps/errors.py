@@ -153,6 +153,9 @@ QUICK_FOREST = "q/-q/--quick-pid cannot be used together with forest type listin
 QUICK_SORT = "q/-q,--quick-pid cannot be used together with sort options."
 QUICK_NEGATE = "q/-q/--quick-pid cannot be used together with negation switches."
 
+INTERNAL = "ps:src/ps/sortformat.c:{}: {}"
+"""procps's catastrophic_failure line (program, source position, message): exit 1, no retry."""
+
 # --- warnings (stderr, run continues) -----------------------------------------------------
 PS_FORMAT_IGNORED = "warning: $PS_FORMAT ignored. ({})"
 BIGNESS = "fix bigness error"

@@ -18,7 +18,7 @@ import os
 import stat as _stat
 
 from pstd.ps import errors
-from pstd.ps.errors import M, PsError, PsExit
+from pstd.ps.errors import M, PsError, PsExit, PsFatal
 from pstd.ps.query import ColumnRequest, Query, Selection, SortKey
 
 OUTBUF_SIZE = 2 * 64 * 1024
@@ -1241,7 +1241,7 @@ class Parser:
         fm, tf = self.format_modifiers, self.thread_flags
         if fm & FM_j:
             if not self._add_after("PPID", self._spec("pgid")) and not self._add_after("PID", self._spec("pgid")):
-                raise RuntimeError("internal error: no PID or PPID for -j option")
+                raise PsFatal(errors.INTERNAL.format(885, "internal error: no PID or PPID for -j option"))
             if not self._add_after("PGID", self._spec("sid")):
                 return M.LOST_PGID
         if fm & FM_y:
@@ -1253,7 +1253,7 @@ class Parser:
                 self._delete(name)
             self._delete("NI")
             if not self._add_after("PRI", self._spec("class")):
-                raise RuntimeError("internal error: no PRI for -c option")
+                raise PsFatal(errors.INTERNAL.format(900, "internal error: no PRI for -c option"))
             self._delete("PRI")
             if not self._add_after("CLS", self._spec("pri")):
                 return M.LOST_CLS

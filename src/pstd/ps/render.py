@@ -20,8 +20,6 @@ literals or signal columns go through :func:`layout_row`.
 
 from __future__ import annotations
 
-import unicodedata
-
 OUTBUF_SIZE = 2 * 64 * 1024
 SPACE_AMOUNT = 144
 
@@ -38,6 +36,8 @@ def cell_width(s: str) -> int:
     """Terminal cells ``s`` takes (wcwidth-like: wide East Asian = 2, combining = 0)."""
     if s.isascii():
         return len(s)
+    import unicodedata
+
     n = 0
     for ch in s:
         if ch.isascii():
