@@ -9,6 +9,7 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -95,6 +96,7 @@ class Dump:
     tasks: list = field(default_factory=list)
     stderr: str = ""
     stdout: str = ""
+    runner_pid: int = 0
 
     @property
     def pids(self) -> list[int]:
@@ -108,13 +110,19 @@ def dump(*args: str, user: list[str] | None = None, pass_fds=(), check: bool = T
          timeout: float = 600, prefix: list[str] | None = None) -> Dump:
     """Run task_diag_dump ARGS (optionally under a setpriv/unshare prefix) and parse its output."""
     cmd = list(prefix or []) + list(user or []) + [dump_binary(), *args]
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       errors="surrogateescape", pass_fds=pass_fds, timeout=timeout)
-    d = Dump(rc=r.returncode, stderr=r.stderr, stdout=r.stdout)
-    if check and r.returncode != 0:
-        raise AssertionError("%s exited with %d: %s" % (cmd, r.returncode, r.stderr.strip()))
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         errors="surrogateescape", pass_fds=pass_fds)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.communicate()
+        raise
+    d = Dump(rc=p.returncode, stderr=err, stdout=out, runner_pid=p.pid)
+    if check and p.returncode != 0:
+        raise AssertionError("%s exited with %d: %s" % (cmd, p.returncode, err.strip()))
     if "-q" not in args and "--quiet" not in args:
-        d.tasks = [parse_line(ln) for ln in r.stdout.splitlines() if ln.startswith("pid=")]
+        d.tasks = [parse_line(ln) for ln in out.splitlines() if ln.startswith("pid=")]
     return d
 
 
@@ -202,8 +210,8 @@ class Fixture:
 
     @classmethod
     def start(cls, argv: list[str], timeout: float = 120, **kw) -> "Fixture":
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                                text=True, **kw)
+        kw.setdefault("stdin", subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, **kw)
         ready, _, _ = select.select([proc.stdout], [], [], timeout)
         if not ready:
             proc.kill()
@@ -246,6 +254,47 @@ def unused_pid() -> int:
     p.wait()
     assert not os.path.exists("/proc/%d" % p.pid)
     return p.pid
+
+
+# ------------------------------------------------------------- namespaces
+
+# The test guest runs its command chroot()ed into the overlay root, and the kernel
+# refuses to create user namespaces from inside a chroot (EPERM).  This helper, run
+# as root under `unshare --mount`, leaves the chroot for the initramfs root, moves
+# the overlay onto "/" (as switch_root does) and chroots into it, which makes the
+# overlay the root of that mount namespace; then it execs the command.
+UNCHROOT = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+overlay = os.environ.get("PSTD_VM_OVERLAY_ROOT", "/mnt/root")
+fd = os.open("/", os.O_RDONLY)
+os.makedirs("/tmp/.unchroot", exist_ok=True)
+os.chroot("/tmp/.unchroot")
+os.fchdir(fd)
+for _ in range(64):
+    os.chdir("..")
+os.chroot(".")
+os.chdir(overlay)
+if libc.mount(b".", b"/", None, 8192, None):  # MS_MOVE
+    raise OSError(ctypes.get_errno(), "mount --move %s /" % overlay)
+os.chroot(".")
+os.chdir("/")
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
+
+
+def unchrooted(argv: list[str]) -> list[str]:
+    """argv run (as root) in a mount namespace whose root is the guest's root."""
+    overlay = os.environ.get("PSTD_VM_OVERLAY_ROOT", "/mnt/root")
+    try:
+        st_root, st_overlay = os.stat("/"), os.stat("/proc/1/root" + overlay)
+        chrooted = (st_root.st_dev, st_root.st_ino) == (st_overlay.st_dev, st_overlay.st_ino)
+    except OSError:
+        chrooted = False
+    if not chrooted:
+        return argv
+    return ["unshare", "--mount", "--propagation", "private", sys.executable, "-S", "-c", UNCHROOT,
+            *argv]
 
 
 # ----------------------------------------------------------------- module
