@@ -60,7 +60,11 @@ int td_fill_base(struct sk_buff *skb, const struct td_task_ctx *c)
 	if (task->flags & PF_KTHREAD)
 		b->base_flags |= TASK_DIAG_BASE_F_KTHREAD;
 	if (task->flags & PF_WQ_WORKER)
-		b->base_flags |= TASK_DIAG_BASE_F_WQ_WORKER;
+		b->base_flags |= TASK_DIAG_BASE_F_WQ_WORKER |
+				 TASK_DIAG_BASE_F_COMM_PARTIAL;
+	if ((task->flags & PF_KTHREAD) &&
+	    strnlen(b->comm, sizeof(b->comm)) == sizeof(b->comm) - 1)
+		b->base_flags |= TASK_DIAG_BASE_F_COMM_PARTIAL;
 	return 0;
 }
 

@@ -216,13 +216,20 @@ enum {
  * the bare task comm. Read /proc/PID/stat to get procfs's text.
  */
 #define TASK_DIAG_BASE_F_WQ_WORKER	(1U << 1)
+/*
+ * comm may differ from procfs's text: set for workqueue workers and for
+ * kernel threads whose comm fills all 15 characters (procfs shows a kernel
+ * thread's full name, which is private to the kthread code). Read
+ * /proc/PID/stat for procfs's exact text when this matters.
+ */
+#define TASK_DIAG_BASE_F_COMM_PARTIAL	(1U << 2)
 
 /* TASK_DIAG_BASE: 44 bytes. */
 struct task_diag_base {
 	__u32	tgid;	/* thread-group id */
 	__u32	pid;	/* thread id */
 	__u32	ppid;	/* tgid of the real parent (stat field 4) */
-	__u32	tpid;	/* tgid of the tracer, 0 if not traced (status TracerPid) */
+	__u32	tpid;	/* pid of the tracing thread, 0 if not traced (status TracerPid) */
 	__u32	sid;	/* session id (stat field 6) */
 	__u32	pgid;	/* process group id (stat field 5) */
 	__u8	state;	/* TASK_DIAG_RUNNING... */
