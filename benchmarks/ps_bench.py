@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Benchmark (not a test): pstd vs procps ps on N sleeping processes.
+
+    sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py               # N = 10,000
+    sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --repeat 7
+
+The N processes live in a private pid namespace (``unshare --pid --fork --mount-proc``), so
+both tools see exactly those N (+ a spawner and pid 1), whatever else runs on the machine.
+They are forked without exec by a tiny static C program (or, without gcc, by Python).
+Commands ``ax -o pid,ppid``, ``aux`` and ``-ef`` run alternately with ps and pstd, stdout to
+/dev/null; the median wall time of --repeat runs, the ratio pstd/ps and the peak RSS of each
+(``ru_maxrss`` from ``wait4``) are printed.  Targets at 30,000 processes (issue 2):
+``ax -o pid,ppid`` <= 0.5x ps, ``aux`` <= 0.7x ps, peak RSS <= ps.
+
+kernel.pid_max and kernel.threads-max are raised when N needs it and restored on exit; closing
+the namespace (pid 1 exits) kills every spawned process, also on Ctrl-C, SIGTERM or an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
+CACHE = Path(os.environ.get("PSTD_CACHE", str(Path.home() / ".cache" / "pstd"))) / "bench"
+SPAWNER_C = r"""
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+	long i, n = argc > 1 ? atol(argv[1]) : 0;
+
+	for (i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			close(1);
+			for (;;)
+				pause();
+		}
+		if (p < 0) {
+			perror("fork");
+			return 1;
+		}
+	}
+	printf("%ld\n", n);
+	fflush(stdout);
+	close(1);
+	for (;;)
+		pause();
+}
+"""
+
+
+# -- inside the namespace (pid 1) ------------------------------------------------------------
+
+def inner(n: int, spawner: str | None) -> None:
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if spawner:
+        sp = subprocess.Popen([spawner, str(n)], stdout=subprocess.PIPE)
+        line = sp.stdout.readline()
+        if line.strip() != str(n).encode():
+            raise SystemExit(f"spawner failed after {line!r}")
+    else:
+        for _ in range(n):
+            if os.fork() == 0:
+                try:
+                    while True:
+                        signal.pause()
+                finally:
+                    os._exit(0)
+    # The ns has n sleepers, the spawner and us.  Serve "run" requests until stdin closes.
+    print(json.dumps({"ready": len([p for p in os.listdir("/proc") if p.isdigit()])}), flush=True)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for line in sys.stdin:
+        argv = json.loads(line)
+        t0 = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.dup2(devnull, 1)
+                os.execv(argv[0], argv)
+            finally:
+                os._exit(127)
+        _, status, ru = os.wait4(pid, 0)
+        wall = time.perf_counter() - t0
+        print(json.dumps({"wall": wall, "maxrss_kb": ru.ru_maxrss,
+                          "status": os.waitstatus_to_exitcode(status)}), flush=True)
+
+
+# -- the driver ------------------------------------------------------------------------------
+
+def sysctl_path(name: str) -> Path:
+    return Path("/proc/sys/kernel") / name
+
+
+def raise_limit(name: str, needed: int, saved: dict[str, str]) -> None:
+    path = sysctl_path(name)
+    cur = int(path.read_text())
+    if cur >= needed:
+        return
+    new = 1 << (needed - 1).bit_length()
+    saved[name] = str(cur)
+    path.write_text(str(new))
+    print(f"# kernel.{name}: {cur} -> {new} (restored on exit)")
+
+
+def restore(saved: dict[str, str]) -> None:
+    for name, value in saved.items():
+        try:
+            sysctl_path(name).write_text(value)
+            print(f"# kernel.{name} restored to {value}")
+        except OSError as e:                               # noqa: PERF203
+            print(f"# could not restore kernel.{name}={value}: {e}", file=sys.stderr)
+
+
+def build_spawner() -> str | None:
+    exe = CACHE / "spawner"
+    src = CACHE / "spawner.c"
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if exe.exists() and src.exists() and src.read_text() == SPAWNER_C:
+        return str(exe)
+    if not shutil.which("gcc"):
+        return None
+    src.write_text(SPAWNER_C)
+    r = subprocess.run(["gcc", "-O2", "-static", "-o", str(exe), str(src)], capture_output=True)
+    return str(exe) if r.returncode == 0 else None
+
+
+def default_pstd() -> str:
+    cand = Path(sys.executable).parent / "pstd"
+    return str(cand if cand.exists() else Path.home() / ".cache/pstd/venv/bin/pstd")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=10_000, help="sleeping processes (default 10000)")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per tool and command (>= 5)")
+    ap.add_argument("--pstd", default=default_pstd())
+    ap.add_argument("--ps", default="/bin/ps")
+    ap.add_argument("--inner", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--spawner", help=argparse.SUPPRESS)
+    opts = ap.parse_args()
+    if opts.inner is not None:
+        inner(opts.inner, opts.spawner)
+        return 0
+    if os.geteuid() != 0:
+        print("ps_bench: needs root (pid namespace, kernel.pid_max)", file=sys.stderr)
+        return 2
+    repeat = max(5, opts.repeat)
+
+    saved: dict[str, str] = {}
+    proc = None
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, on_term)
+    try:
+        tasks_now = sum(len(os.listdir(f"/proc/{p}/task")) for p in os.listdir("/proc")
+                        if p.isdigit() and os.path.isdir(f"/proc/{p}/task"))
+        # Every task needs a pid in the initial namespace too; leave room for the rest.
+        raise_limit("pid_max", int((tasks_now + opts.n + 2000) * 1.25), saved)
+        raise_limit("threads-max", int((tasks_now + opts.n + 2000) * 1.25), saved)
+        spawner = build_spawner()
+        cmd = ["unshare", "--pid", "--fork", "--mount-proc", sys.executable, "-S",
+               os.path.abspath(__file__), "--inner", str(opts.n)]
+        if spawner:
+            cmd += ["--spawner", spawner]
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        ready = json.loads(proc.stdout.readline() or '{"ready": null}')["ready"]
+        if ready is None:
+            raise SystemExit("the namespace did not start")
+        print(f"# {opts.n} sleeping processes ({'C fork' if spawner else 'python fork'}) in a pid "
+              f"namespace, {ready} tasks visible, spawned in {time.monotonic() - t0:.1f} s; "
+              f"median of {repeat} runs each, alternating")
+
+        def run(argv):
+            proc.stdin.write(json.dumps(argv) + "\n")
+            proc.stdin.flush()
+            return json.loads(proc.stdout.readline())
+
+        print(f"{'command':<20} {'ps s':>8} {'pstd s':>8} {'ratio':>6} {'ps RSS MiB':>11} "
+              f"{'pstd RSS MiB':>13} {'RSS ratio':>9}")
+        for args in COMMANDS:
+            res = {"ps": [], "pstd": []}
+            for _ in range(repeat):
+                for name, exe in (("ps", opts.ps), ("pstd", opts.pstd)):
+                    r = run([exe, *args])
+                    if r["status"] != 0:
+                        raise SystemExit(f"{name} {' '.join(args)} exited {r['status']}")
+                    res[name].append(r)
+            ps_t = statistics.median(r["wall"] for r in res["ps"])
+            pstd_t = statistics.median(r["wall"] for r in res["pstd"])
+            ps_m = max(r["maxrss_kb"] for r in res["ps"]) / 1024
+            pstd_m = max(r["maxrss_kb"] for r in res["pstd"]) / 1024
+            print(f"{' '.join(args):<20} {ps_t:8.3f} {pstd_t:8.3f} {pstd_t / ps_t:6.2f} "
+                  f"{ps_m:11.1f} {pstd_m:13.1f} {pstd_m / ps_m:9.2f}", flush=True)
+        return 0
+    except KeyboardInterrupt:
+        print("ps_bench: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        if proc is not None:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        restore(saved)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
