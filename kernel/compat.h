@@ -6,6 +6,7 @@
 #include <linux/version.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
 
 /* kernel_cap_t became a single u64 in 6.3. */
 static inline void td_caps_to_u32(const kernel_cap_t *c, __u32 out[2])
@@ -27,6 +28,35 @@ static inline const struct path *td_file_user_path(struct file *file)
 #else
 	return &file->f_path;
 #endif
+}
+
+/* The inode /proc/PID/maps describes for a mapped file. */
+static inline const struct inode *td_file_user_inode(struct file *file)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	return d_inode(td_file_user_path(file)->dentry);
+#else
+	return file_inode(file);
+#endif
+}
+
+/*
+ * Exact RSS counter, as /proc/PID/status and statm print it. Since 6.2 the
+ * counters are per-cpu and get_mm_counter() is only an approximation (which
+ * /proc/PID/stat's rss field keeps using: see td_mm_rss_approx()).
+ */
+static inline unsigned long td_mm_counter(struct mm_struct *mm, int member)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return percpu_counter_sum_positive(&mm->rss_stat[member]);
+#else
+	return get_mm_counter(mm, member);
+#endif
+}
+
+static inline unsigned long td_mm_rss_approx(struct mm_struct *mm)
+{
+	return get_mm_rss(mm);
 }
 
 #endif /* TASK_DIAG_COMPAT_H */

@@ -172,9 +172,9 @@ int td_fill_statm(struct sk_buff *skb, const struct td_task_ctx *c)
 	mm = get_task_mm(c->task);
 	if (mm) {
 		s->size = mm->total_vm;
-		s->shared = get_mm_counter(mm, MM_FILEPAGES) +
-			    get_mm_counter(mm, MM_SHMEMPAGES);
-		s->resident = s->shared + get_mm_counter(mm, MM_ANONPAGES);
+		s->shared = td_mm_counter(mm, MM_FILEPAGES) +
+			    td_mm_counter(mm, MM_SHMEMPAGES);
+		s->resident = s->shared + td_mm_counter(mm, MM_ANONPAGES);
 		s->text = (PAGE_ALIGN(mm->end_code) -
 			   (mm->start_code & PAGE_MASK)) >> PAGE_SHIFT;
 		s->data = mm->data_vm + mm->stack_vm;
@@ -261,9 +261,9 @@ int td_fill_mem(struct sk_buff *skb, const struct td_task_ctx *c)
 	mm = get_task_mm(c->task);
 	if (!mm)
 		return 0;
-	anon = get_mm_counter(mm, MM_ANONPAGES);
-	file = get_mm_counter(mm, MM_FILEPAGES);
-	shmem = get_mm_counter(mm, MM_SHMEMPAGES);
+	anon = td_mm_counter(mm, MM_ANONPAGES);
+	file = td_mm_counter(mm, MM_FILEPAGES);
+	shmem = td_mm_counter(mm, MM_SHMEMPAGES);
 	total_rss = anon + file + shmem;
 	hiwater_rss = max(total_rss, READ_ONCE(mm->hiwater_rss));
 	hiwater_vm = max(READ_ONCE(mm->total_vm), READ_ONCE(mm->hiwater_vm));
@@ -273,7 +273,7 @@ int td_fill_mem(struct sk_buff *skb, const struct td_task_ctx *c)
 	lib = (mm->exec_vm << PAGE_SHIFT) - text;
 
 	m->vsize = (u64)mm->total_vm << PAGE_SHIFT;
-	m->rss = get_mm_rss(mm);
+	m->rss = td_mm_rss_approx(mm);
 	m->vm_peak = TD_PAGES_TO_KB(hiwater_vm);
 	m->vm_size = TD_PAGES_TO_KB(mm->total_vm);
 	m->vm_lck = TD_PAGES_TO_KB(mm->locked_vm);
@@ -288,7 +288,7 @@ int td_fill_mem(struct sk_buff *skb, const struct td_task_ctx *c)
 	m->vm_exe = text >> 10;
 	m->vm_lib = lib >> 10;
 	m->vm_pte = mm_pgtables_bytes(mm) >> 10;
-	m->vm_swap = TD_PAGES_TO_KB(get_mm_counter(mm, MM_SWAPENTS));
+	m->vm_swap = TD_PAGES_TO_KB(td_mm_counter(mm, MM_SWAPENTS));
 	mmput(mm);
 	return 0;
 }

@@ -119,7 +119,7 @@ static int td_put_vma(struct sk_buff *skb, struct vm_area_struct *vma,
 	r->end = vma->vm_end;
 	r->vm_flags = td_vma_flags(vma->vm_flags);
 	if (vma->vm_file) {
-		struct inode *inode = file_inode(vma->vm_file);
+		const struct inode *inode = td_file_user_inode(vma->vm_file);
 
 		r->pgoff = (u64)vma->vm_pgoff << PAGE_SHIFT;
 		r->major = MAJOR(inode->i_sb->s_dev);
