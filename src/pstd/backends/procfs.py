@@ -28,10 +28,10 @@ _G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
     int(Group.OOM), int(Group.IO), int(Group.SMAPS), int(Group.EXE), int(Group.LOGIN), int(Group.AUTOGROUP))
 
 
-def _read_small(path: bytes, size: int = 4096):
+def _read_small(path: bytes, size: int = 4096, dir_fd=None):
     """The file's bytes (one read), or None when it cannot be opened or read."""
     try:
-        fd = os.open(path, _O_RDONLY)
+        fd = os.open(path, _O_RDONLY, dir_fd=dir_fd)
     except OSError:
         return None
     try:
@@ -42,14 +42,14 @@ def _read_small(path: bytes, size: int = 4096):
         os.close(fd)
 
 
-def _read_all(path: bytes, limit: int = _MAX_ARGS):
+def _read_all(path: bytes, limit: int = _MAX_ARGS, dir_fd=None):
     """The file's bytes up to ``limit``, or None when it cannot be opened.
 
     procfs fills a read as far as the data goes, so a short read is the end:
     most files here take a single read(2).
     """
     try:
-        fd = os.open(path, _O_RDONLY)
+        fd = os.open(path, _O_RDONLY, dir_fd=dir_fd)
     except OSError:
         return None
     try:
@@ -145,13 +145,15 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
                 d[attr] = int(data[i:data.find(b" kB", i)])
 
 
-def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int) -> bool:
-    """Fill the groups that have files of their own.  False when the task has gone."""
+def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, dir_fd) -> bool:
+    """Fill the groups that have files of their own.  False when the task has gone.
+
+    ``base``/``procdir``: absolute task and process directories; ``rel``: the task
+    directory relative to ``dir_fd`` (the open /proc), for the hot files."""
     if groups & _G_CMDLINE:
-        v = _read_all(base + b"/cmdline")
-        d["cmdline"] = v
+        d["cmdline"] = _read_all(rel + b"/cmdline", dir_fd=dir_fd)
     if groups & _G_ENVIRON:
-        d["environ"] = _read_all(base + b"/environ")
+        d["environ"] = _read_all(rel + b"/environ", dir_fd=dir_fd)
     if groups & _G_WCHAN:
         w = _read_small(base + b"/wchan", 63)
         if not w:
@@ -276,34 +278,42 @@ class ProcfsBackend:
         proc = self.proc
         strategy = Strategy(strategy)
         if strategy == Strategy.ALL:
-            return self._read_many([(n, proc + b"/" + n, None) for n in self._pids()], groups, False)
+            return self._read_many([(n, n, None) for n in self._pids()], groups, False)
         if strategy == Strategy.ALL_THREAD:
             items = []
             for n in self._pids():
-                pdir = proc + b"/" + n
                 tids = self._tids(n)
                 if not tids:
                     continue
                 # procps reads a thread-group leader's row from /proc/PID (process-wide figures)
-                items.extend((n, pdir if t == n else pdir + b"/task/" + t, t) for t in tids)
+                items.extend((n, n if t == n else n + b"/task/" + t, t) for t in tids)
             return self._read_many(items, groups, True)
         if pid is None:
             raise ValueError(f"{strategy.name} needs a pid")
         p = str(int(pid)).encode()
         if strategy == Strategy.ONE:
-            rows = self._read_many([(p, proc + b"/" + p, None)], groups, False)
-            return rows
+            return self._read_many([(p, p, None)], groups, False)
         if strategy == Strategy.THREAD:
-            pdir = proc + b"/" + p
             return self._read_many(
-                [(p, pdir if t == p else pdir + b"/task/" + t, t) for t in self._tids(p)], groups, True)
+                [(p, p if t == p else p + b"/task/" + t, t) for t in self._tids(p)], groups, True)
         if strategy == Strategy.CHILDREN:
-            rows = self._read_many([(n, proc + b"/" + n, None) for n in self._pids()], groups, False)
+            rows = self._read_many([(n, n, None) for n in self._pids()], groups, False)
             return [t for t in rows if t.ppid == pid]
         raise ValueError(f"unknown strategy {strategy!r}")
 
     def _read_many(self, items, groups: Group, threads: bool) -> list[Task]:
-        """items: (pid name, directory to read, tid name or None)."""
+        """items: (pid name, task directory relative to /proc, tid name or None)."""
+        try:
+            dir_fd = os.open(self.proc, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return []
+        try:
+            return self._read_items(items, groups, threads, dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _read_items(self, items, groups: Group, threads: bool, dir_fd: int) -> list[Task]:
+        proc_slash = self.proc + b"/"
         out = []
         append = out.append
         new = Task.__new__
@@ -321,9 +331,9 @@ class ProcfsBackend:
         # split only as far as the groups need: BASE stops at the flags (field 9)
         nsplit = 40 if want_stat_extra else 7
         nmin = 39 if want_stat_extra else 7
-        for name, base, tid in items:
+        for name, rel, tid in items:
             try:
-                fd = open_(base + b"/stat", _O_RDONLY)
+                fd = open_(rel + b"/stat", _O_RDONLY, dir_fd=dir_fd)
             except OSError:
                 continue
             try:
@@ -383,7 +393,7 @@ class ProcfsBackend:
                     d["kstk_eip"] = int(f[27])
             if need_status:
                 try:
-                    fd = open_(base + b"/status", _O_RDONLY)
+                    fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
                 except OSError:
                     continue
                 try:
@@ -396,7 +406,7 @@ class ProcfsBackend:
                     continue
                 _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup)
             if other:
-                _fill_extra(d, base, self.proc + b"/" + name, other)
+                _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
             t = new(Task)
             t.__dict__ = d
             if threads:
