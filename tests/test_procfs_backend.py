@@ -80,3 +80,32 @@ def test_threads_listed():
     finally:
         p.kill()
         p.wait()
+
+
+def test_statm_and_status_memory_agree_with_procfs():
+    pid = os.getpid()
+    t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.STATM | Group.MEM, pid)[0]
+    statm = open(f"/proc/{pid}/statm").read().split()
+    assert t.size_pages == int(statm[0])
+    # VmSize in kB is statm's size in pages; stat's vsize is the same in bytes
+    assert t.vm_size_kb == t.size_pages * os.sysconf("SC_PAGE_SIZE") // 1024
+    assert t.vsize == t.size_pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def test_kernel_thread_and_zombie():
+    if os.path.exists("/proc/2/stat"):
+        k = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.MEM | Group.CMDLINE, 2)[0]
+        assert k.kthread and k.cmdline == b"" and k.vm_lck_kb == 0 and k.vsize == 0
+    z = os.fork()
+    if z == 0:
+        os._exit(0)
+    try:
+        for _ in range(100):
+            rows = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.CRED | Group.CMDLINE, z)
+            if rows and rows[0].state == "Z":
+                break
+            time.sleep(0.01)
+        assert rows[0].state == "Z" and rows[0].cmdline == b"" and rows[0].euid == os.geteuid()
+    finally:
+        os.waitpid(z, 0)
+    assert P.ProcfsBackend().dump(Strategy.ONE, Group.BASE, z) == []

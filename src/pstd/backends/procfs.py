@@ -24,6 +24,7 @@ _MAX_ARGS = 131072
 # plain ints: IntFlag arithmetic is slow on the per-task path
 _G_CMDLINE, _G_ENVIRON, _G_WCHAN, _G_CGROUP, _G_LABEL, _G_NS = (
     int(Group.CMDLINE), int(Group.ENVIRON), int(Group.WCHAN), int(Group.CGROUP), int(Group.LABEL), int(Group.NS))
+_G_STATM = int(Group.STATM)
 _G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
     int(Group.OOM), int(Group.IO), int(Group.SMAPS), int(Group.EXE), int(Group.LOGIN), int(Group.AUTOGROUP))
 
@@ -154,6 +155,16 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
         d["cmdline"] = _read_all(rel + b"/cmdline", dir_fd=dir_fd)
     if groups & _G_ENVIRON:
         d["environ"] = _read_all(rel + b"/environ", dir_fd=dir_fd)
+    if groups & _G_STATM:
+        v = _read_small(rel + b"/statm", 256, dir_fd=dir_fd)
+        f = v.split() if v else ()
+        if len(f) >= 7:
+            (d["size_pages"], d["resident_pages"], d["shared_pages"], d["text_pages"], d["lib_pages"],
+             d["data_pages"], d["dirty_pages"]) = (int(x) for x in f[:7])
+        else:
+            for k in ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
+                      "data_pages", "dirty_pages"):
+                d[k] = 0
     if groups & _G_WCHAN:
         w = _read_small(base + b"/wchan", 63)
         if not w:
