@@ -335,6 +335,7 @@ int td_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	int nr, ret;
 
 	while (!d->finished) {
+		cond_resched();
 		nr = cb->args[TD_ARG_NEXT];
 		rcu_read_lock();
 		pid = find_ge_pid(nr, d->v.pid_ns);
