@@ -92,6 +92,8 @@ COMM_LEN = 16
 # task_diag_base.base_flags
 BASE_F_KTHREAD = 1 << 0
 BASE_F_WQ_WORKER = 1 << 1
+BASE_F_COMM_PARTIAL = 1 << 2
+"""comm may differ from procfs's (workqueue workers, kernel threads with 15-character names)."""
 
 # task_diag_vma.vm_flags
 VMA_F_READ = 1 << 0
