@@ -58,7 +58,9 @@ def _user_room(t, ctx, room=1 << 17):
 
 STUBS = {
     "pid": StubColumn("pid", "PID", 5, "RIGHT", attr("pid"), pidmax=True, scope="PO"),
-    "ppid": StubColumn("ppid", "PPID", 5, "RIGHT", attr("ppid"), pidmax=True),
+    "ppid": StubColumn("ppid", "PPID", 5, "RIGHT", attr("ppid"), pidmax=True, sort_key=lambda t, c: t.ppid),
+    "start_time": StubColumn("start_time", "START", 5, "RIGHT", attr("start_time"),
+                             sort_key=lambda t, c: t.start_time),
     "tty": StubColumn("tty", "TT", 8, "LEFT", attr("ttyname")),
     "stat": StubColumn("stat", "STAT", 4, "LEFT", attr("state")),
     "user": StubColumn("user", "USER", 8, "USER", attr("user"), format_room=_user_room),
@@ -260,3 +262,69 @@ def test_header_line_matches_oracle(args):
     q = parse(args + ["-p", "1"], _env())
     r = R.Renderer(q, Ctx(), real_lookup)
     assert r.header_line + "\n" == real.splitlines(True)[0]
+
+
+# --- the whole pipeline with a fake backend ----------------------------------------------------
+
+class FakeBackend:
+    def __init__(self, tasks):
+        self.tasks = tasks
+        self.calls = []
+
+    def dump(self, strategy, groups, pid=None):
+        self.calls.append((strategy, pid))
+        if pid is not None:
+            return [t for t in self.tasks if t.pid == pid]
+        return list(self.tasks)
+
+
+def _stub_ctx(monkeypatch):
+    from pstd.ps import main as M
+
+    monkeypatch.setattr(M, "_context", lambda env, query: Ctx())
+
+
+def pipeline(monkeypatch, args, tasks):
+    from pstd.ps.main import execute
+    _stub_ctx(monkeypatch)
+    env = _env()
+    query = parse(args, env, lookup=lookup)
+    for t in tasks:
+        t.start_time = getattr(t, "start_time", None) or t.pid
+    status = execute(query, env, backend=FakeBackend(tasks), lookup=lookup)
+    return status, env.stdout.getvalue().decode()
+
+
+def test_forest_through_the_pipeline(monkeypatch):
+    tasks = [task(1, comm="init"), task(2, comm="kthreadd"), task(7, ppid=2, comm="kworker"),
+             task(10, ppid=1, comm="sshd"), task(11, ppid=10, comm="bash"), task(12, ppid=11, comm="vim"),
+             task(13, ppid=10, comm="bash")]
+    status, out = pipeline(monkeypatch, ["-e", "-o", "pid,comm", "--forest"], tasks)
+    assert status == 0
+    assert out.splitlines() == [
+        "  PID COMMAND",
+        "    2 kthreadd",
+        "    7  \\_ kworker",
+        "    1 init",
+        "   10 sshd",
+        "   11  \\_ bash",
+        "   12  |   \\_ vim",
+        "   13  \\_ bash",
+    ]
+
+
+def test_nothing_selected_prints_header_and_fails(monkeypatch):
+    status, out = pipeline(monkeypatch, ["-p", "99", "-o", "pid,comm"], [task(1)])
+    assert (status, out) == (1, "  PID COMMAND\n")
+
+
+def test_sorted_listing(monkeypatch):
+    tasks = [task(1, vsz=5), task(2, vsz=9), task(3, vsz=1)]
+    STUBS["vsz"] = StubColumn("vsz", "VSZ", 6, "RIGHT", attr("vsz"), sort_key=lambda t, c: t.vsz)
+    status, out = pipeline(monkeypatch, ["-e", "-o", "pid,vsz", "--sort=-vsz"], tasks)
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["2", "1", "3"]
+
+
+def test_quick_pids_keep_the_order_given(monkeypatch):
+    status, out = pipeline(monkeypatch, ["-q", "3,1", "-o", "pid"], [task(1), task(2), task(3)])
+    assert out.splitlines() == ["  PID", "    3", "    1"]
