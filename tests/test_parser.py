@@ -282,7 +282,7 @@ ORACLE_CASES = [
     ["-O", "pid", "-o", "comm"], ["-t", "nosuchtty"], ["-g", "nosuchgroup_pstd"], ["--help", "bogus"],
     ["--help", "all"], ["--help=o"], ["-y"], ["-f", "-o", "pid"], ["--", "-e"], ["-e", "--"], ["-"], ["ax", "W"],
     ["-q", "1", "-q", "2"], ["-q", "1", "f"], ["-q", "1", "--sort=pid"], ["-q", "1", "-N"], ["--info", "x"],
-    ["-e", "-o", "pid", "-O", "comm"], ["-x"], ["--no-headers=1"], ["k"], ["-N", "-u", "nosuchuser_pstd", "x", "-1"],
+    ["-e", "-o", "pid", "-O", "comm"], ["-x"], ["--no-headers=1"], ["k"], ["-N", "-u", "nosuchuser_pstd", "-p"],
 ]
 
 
