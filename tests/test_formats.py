@@ -195,8 +195,19 @@ def live_tasks():
     zombie = os.fork()
     if zombie == 0:
         os._exit(0)
-    time.sleep(0.5)
-    pids = [p.pid for p in procs] + [zombie, os.getpid()]
+    # wait until every child sleeps in its final program (signal masks settle after exec)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        try:
+            chans = [open(f"/proc/{p.pid}/wchan").read() for p in procs]
+        except OSError:
+            chans = []
+        if chans and all(c == "hrtimer_nanosleep" for c in chans):
+            break
+        time.sleep(0.05)
+    time.sleep(0.1)
+    # not our own pid: while it runs ps, subprocess blocks every signal around vfork
+    pids = [p.pid for p in procs] + [zombie]
     if os.path.exists("/proc/2/stat"):
         pids.append(2)
     yield pids
@@ -232,3 +243,39 @@ def test_every_printable_specifier_matches_live_ps(live_tasks, locale):
         if mine != theirs:
             bad.append((name, theirs, mine))
     assert not bad
+
+
+def test_tty_names_from_device_numbers():
+    from pstd.ps import names
+
+    assert names.tty_name(0, os.getpid()) == "?"
+    # /dev/console and /dev/tty1 exist on Debian with these numbers (5:1 and 4:1)
+    if os.path.exists("/dev/console") and os.stat("/dev/console").st_rdev == os.makedev(5, 1):
+        assert names.tty_name((5 << 8) | 1, os.getpid()) == "console"
+    if os.path.exists("/dev/tty1") and os.stat("/dev/tty1").st_rdev == os.makedev(4, 1):
+        assert names.tty_name((4 << 8) | 1, os.getpid()) == "tty1"
+        assert names.tty4_name((4 << 8) | 1, os.getpid()) == "1"
+    # a pts device: major 136, minor 3 encodes as 136 << 8 | 3; minors above 255 use the high bits
+    assert names.dev_major((136 << 8) | 3) == 136 and names.dev_minor((136 << 8) | 3) == 3
+    assert names.dev_minor((136 << 8) | (300 & 0xFF) | ((300 & ~0xFF) << 12)) == 300
+
+
+def test_tty_of_a_pty_child_matches_ps():
+    import pty
+
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvp("sleep", ["sleep", "30"])
+    try:
+        time.sleep(0.3)
+        expect = subprocess.run([PS, "-o", "tty=,tty4=,stat=", "-q", str(pid)], capture_output=True,
+                                text=True).stdout.split()
+        t = ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.TTY | Group.SCHED | Group.MEM | Group.STAT,
+                                 pid)[0]
+        c = ctx()
+        assert [fmt("tty", t, c), fmt("tty4", t, c), fmt("stat", t, c)] == expect
+        assert expect[0].startswith("pts/")
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
