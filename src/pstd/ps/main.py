@@ -51,16 +51,14 @@ def _take_backend_option(args: list[str], env) -> tuple[list[str], str]:
 
 
 def _backend(env, choice: str):
-    if choice in ("auto", "netlink"):
-        try:
-            from pstd.backends import netlink  # noqa: F401  (present once the kernel backend lands)
+    """The backend ``choice`` (auto, procfs, netlink) resolves to (pstd.backends.choose decides)."""
+    from pstd.backends import choose
 
-            backend = netlink.make_backend(env) if hasattr(netlink, "make_backend") else None
-            if backend is not None:
-                return backend
-        except Exception:
-            if choice == "netlink" and env.environ.get("PSTD_DEBUG") == "1":
-                raise
+    name = choose(choice)
+    if name == "netlink":
+        from pstd.backends.netlink import NetlinkBackend
+
+        return NetlinkBackend(env)
     from pstd.backends.procfs import ProcfsBackend
 
     return ProcfsBackend(env)
