@@ -21,6 +21,8 @@ _STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM
 _STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.SUPGROUPS
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 _MAX_ARGS = 131072
+_STAT_KEYS = ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime")
+_MEM_KEYS_STAT = ("vsize", "rss_pages", "rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip")
 # plain ints: IntFlag arithmetic is slow on the per-task path
 _G_CMDLINE, _G_ENVIRON, _G_WCHAN, _G_CGROUP, _G_LABEL, _G_NS = (
     int(Group.CMDLINE), int(Group.ENVIRON), int(Group.WCHAN), int(Group.CGROUP), int(Group.LABEL), int(Group.NS))
@@ -373,35 +375,17 @@ class ProcfsBackend:
             }
             if want_stat_extra:
                 if g_stat:
-                    d["minflt"] = int(f[7])
-                    d["cminflt"] = int(f[8])
-                    d["majflt"] = int(f[9])
-                    d["cmajflt"] = int(f[10])
-                    d["utime"] = int(f[11])
-                    d["stime"] = int(f[12])
-                    d["cutime"] = int(f[13])
-                    d["cstime"] = int(f[14])
+                    d.update(zip(_STAT_KEYS, map(int, f[7:15])))
                     d["nlwp"] = int(f[17]) or 1
                 if g_sched:
-                    d["priority"] = int(f[15])
-                    d["nice"] = int(f[16])
+                    d["priority"], d["nice"] = map(int, f[15:17])
                     d["flags"] = flags
                     d["start_time"] = int(f[19])
-                    d["processor"] = int(f[36])
-                    d["rtprio"] = int(f[37])
-                    d["policy"] = int(f[38])
+                    d["processor"], d["rtprio"], d["policy"] = map(int, f[36:39])
                 if g_tty:
-                    d["tty"] = int(f[4])
-                    d["tpgid"] = int(f[5])
+                    d["tty"], d["tpgid"] = map(int, f[4:6])
                 if g_mem:
-                    d["vsize"] = int(f[20])
-                    d["rss_pages"] = int(f[21])
-                    d["rsslim"] = int(f[22])
-                    d["start_code"] = int(f[23])
-                    d["end_code"] = int(f[24])
-                    d["start_stack"] = int(f[25])
-                    d["kstk_esp"] = int(f[26])
-                    d["kstk_eip"] = int(f[27])
+                    d.update(zip(_MEM_KEYS_STAT, map(int, f[20:28])))
             if need_status:
                 try:
                     fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
