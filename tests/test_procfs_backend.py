@@ -109,3 +109,14 @@ def test_kernel_thread_and_zombie():
     finally:
         os.waitpid(z, 0)
     assert P.ProcfsBackend().dump(Strategy.ONE, Group.BASE, z) == []
+
+
+def test_fill_adds_groups_to_existing_records():
+    from pstd.model import Task
+
+    me = Task(os.getpid())
+    gone = Task(2 ** 22 + 12345)  # above any pid_max: never present
+    kept = P.ProcfsBackend().fill([me, gone], Group.CRED | Group.CMDLINE)
+    assert kept == [me]
+    assert me.euid == os.geteuid() and me.ppid == os.getppid()
+    assert me.cmdline == open(f"/proc/{os.getpid()}/cmdline", "rb").read()

@@ -314,6 +314,30 @@ class ProcfsBackend:
             return [t for t in rows if t.ppid == pid]
         raise ValueError(f"unknown strategy {strategy!r}")
 
+    def fill(self, tasks: list[Task], groups: Group) -> list[Task]:
+        """Add the data of ``groups`` to records another backend produced.
+
+        Thread rows (``is_thread``) read /proc/PID/task/TID (the leader: /proc/PID), as
+        ``dump`` does.  Returns the tasks still present; the others have exited."""
+        items = []
+        for t in tasks:
+            p = str(t.pid).encode()
+            if t.is_thread and t.tid != t.pid:
+                items.append((p, p + b"/task/" + str(t.tid).encode(), str(t.tid).encode()))
+            else:
+                items.append((p, p, str(t.tid).encode()))
+        fresh = {(r.pid, r.tid): r for r in self._read_many(items, Group(groups) | Group.BASE, False)}
+        kept = []
+        for t in tasks:
+            r = fresh.get((t.pid, t.tid))
+            if r is None:
+                continue
+            d = r.__dict__
+            d.pop("is_thread", None)
+            t.__dict__.update(d)
+            kept.append(t)
+        return kept
+
     def _read_many(self, items, groups: Group, threads: bool) -> list[Task]:
         """items: (pid name, task directory relative to /proc, tid name or None)."""
         try:
