@@ -36,6 +36,10 @@ if not IN_VM:
         return True
 
 import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+# the pstd package of this checkout, whatever the venv's install points at
+sys.path.insert(0, str(HERE.parent.parent / "src"))
 
 import vmhelpers as helpers  # noqa: E402
 from vmhelpers import Fixture  # noqa: E402
