@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import diffharness as h
 
-REF = Path(__file__).resolve().parents[2] / "shared" / "reference" / "procps-4.0.2-format-specifiers.tsv"
+REF = Path(__file__).resolve().parent / "procps_format_specifiers.tsv"
 if REF.exists():
     with REF.open() as f:
         SPECS = [r["spec"] for r in csv.DictReader(f, delimiter="\t")]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Rewrite the generated section of cases.txt: one set of cases per ps specifier and sort key.
 
-The specifier list comes from ../shared/reference (facts about procps 4.0.2) when present,
-else from ``ps L`` and the built-in short-key table below; test_diff.py checks that every
+The specifier list comes from tests/procps_format_specifiers.tsv (facts about procps 4.0.2,
+also in ../shared/reference), else from ``ps L``; the short sort keys are listed below; test_diff.py checks that every
 name ``ps L`` prints is covered.
 
     python3 tests/diff/gen_cases.py          # rewrite in place
@@ -18,7 +18,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases.txt"
-REF = HERE.parent.parent.parent / "shared" / "reference"
+# The committed copy (tests/procps_format_specifiers.tsv) first, the shared reference second.
+TABLES = [HERE.parent / "procps_format_specifiers.tsv",
+          HERE.parent.parent.parent / "shared" / "reference" / "procps-4.0.2-format-specifiers.tsv"]
 BEGIN = "# generated: BEGIN (gen_cases.py)"
 END = "# generated: END"
 
@@ -34,8 +36,8 @@ SYSTEM_WIDE = {"pss"}
 
 def specifiers() -> tuple[list[str], list[str]]:
     """(printable names, accepted-but-unprintable names)."""
-    tsv = REF / "procps-4.0.2-format-specifiers.tsv"
-    if tsv.exists():
+    tsv = next((t for t in TABLES if t.exists()), None)
+    if tsv:
         with tsv.open() as f:
             rows = list(csv.DictReader(f, delimiter="\t"))
         return ([r["spec"] for r in rows if r["printable"] == "Y"],

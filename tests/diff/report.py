@@ -76,7 +76,12 @@ def main() -> int:
         ]
         for case, diff in failures:
             md += [f"## `{case.line}`", "", "```", diff, "```", ""]
-        (h.HERE / "DIVERGENCES.md").write_text("\n".join(md))
+        path = h.HERE / "DIVERGENCES.md"
+        old = path.read_text() if path.exists() else ""
+        marker = "## Found during development"
+        if marker in old:                             # keep the history section
+            md += [old[old.index(marker):]]
+        path.write_text("\n".join(md))
     return 0
 
 
