@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 
 import pytest
 
@@ -41,7 +42,7 @@ def test_known_divergences_are_cases():
 
 
 def test_generated_section_up_to_date():
-    r = subprocess.run(["python3", str(h.HERE / "gen_cases.py"), "--check"])
+    r = subprocess.run([sys.executable, str(h.HERE / "gen_cases.py"), "--check"])
     assert r.returncode == 0, "run tests/diff/gen_cases.py"
 
 
