@@ -24,12 +24,26 @@ def _read_int(path: str, default: int) -> int:
 
 
 def _terminal_size(fd: int) -> tuple[int, int] | None:
-    """(columns, lines) of the terminal on ``fd``, or None when it is not a terminal."""
+    """(columns, lines) of the terminal on ``fd``, or None when it is not a terminal or reports no size."""
     try:
         size = os.get_terminal_size(fd)
     except (OSError, ValueError):
         return None
+    if size.columns <= 0 or size.lines <= 0:
+        return None
     return size.columns, size.lines
+
+
+def _controlling_terminal_size() -> tuple[int, int] | None:
+    """Size of the controlling terminal, asked through /dev/tty (ps's last resort when no std stream is one)."""
+    try:
+        fd = os.open("/dev/tty", os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        return _terminal_size(fd)
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -66,12 +80,12 @@ class Environment:
     @classmethod
     def from_os(cls) -> "Environment":
         def terminal_size() -> tuple[int, int] | None:
-            # ps measures the terminal through stdout, then stderr, then stdin.
+            # ps measures the terminal through stdout, then stderr, then stdin, then /dev/tty.
             for fd in (1, 2, 0):
                 size = _terminal_size(fd)
                 if size is not None:
                     return size
-            return None
+            return _controlling_terminal_size()
 
         try:
             isatty = os.isatty(1)
