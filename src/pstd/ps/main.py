@@ -13,7 +13,6 @@ import sys
 from pstd.ps import errors
 from pstd.ps.errors import PsError, PsExit, PsFatal
 
-BACKENDS = ("auto", "procfs", "netlink")
 OUTBUF_SIZE = 2 * 64 * 1024
 
 
@@ -34,6 +33,8 @@ def _own_tty(env) -> int:
 
 def _take_backend_option(args: list[str], env) -> tuple[list[str], str]:
     """Strip pstd's own ``--backend NAME`` / ``--backend=NAME`` (ps has no such option)."""
+    from pstd.backends import NAMES as BACKENDS
+
     choice = env.environ.get("PSTD_BACKEND") or "auto"
     out = []
     i = 0
@@ -65,21 +66,9 @@ def _backend(env, choice: str):
 
 
 def _context(env, query):
-    try:
-        from pstd.ps.columns import make_context
-    except ImportError:
-        try:
-            from pstd.ps.context import make_context
-        except ImportError:
-            make_context = None
-    if make_context is not None:
-        return make_context(env, query)
-    from pstd.ps.columns import FormatContext
+    from pstd.ps.context import make_context
 
-    return FormatContext(now=env.clock(), boot_time=0.0, uptime=0.0, clock_ticks=env.clock_ticks,
-                         page_size=env.page_size, mem_total_kb=1, pid_max=env.pid_max,
-                         bsd_c=query.bsd_c, bsd_e=query.bsd_e, bsd_n=query.bsd_n,
-                         cumulative=query.cumulative, threads=query.threads)
+    return make_context(env, query)
 
 
 def _check_quick(query) -> None:
@@ -198,10 +187,7 @@ def run(args: list[str], env=None, prog: str | None = None, backend=None) -> int
         _own_tty(env)
         from pstd.ps.parser import parse
 
-        try:
-            query = parse(args, env, prog=prog)
-        finally:
-            pass
+        query = parse(args, env, prog=prog)
         for w in query.warnings:
             env.stderr.write((w + "\n").encode())
         _check_quick(query)
