@@ -174,9 +174,18 @@ class Namespace:
 
     # -- running a tool -----------------------------------------------------------------
     def run(self, argv: list[str], exe: str, env: dict[str, str], tty: tuple[int, int] | None = None,
-            cwd: str | None = None) -> Result:
-        """Run ``exe`` with ``argv`` inside the namespace as pid SELF_PID."""
+            cwd: str | None = None, ctty: tuple[int, int] | None = None) -> Result:
+        """Run ``exe`` with ``argv`` inside the namespace as pid SELF_PID.
+
+        ``tty``: stdin and stdout are a pty of that size, also the controlling tty.
+        ``ctty``: stdin/stdout/stderr are /dev/null and pipes, but the tool has a controlling
+        pty of that size (``ps aux | less`` typed in a terminal).
+        """
         cwd = cwd or self.cwd
+        ctty_master = ctty_slave = -1
+        if ctty:
+            ctty_master, ctty_slave = os.openpty()
+            fcntl.ioctl(ctty_slave, termios.TIOCSWINSZ, struct.pack("HHHH", ctty[1], ctty[0], 0, 0))
         err_r, err_w = os.pipe()
         if tty:
             cols, rows = tty
@@ -193,13 +202,15 @@ class Namespace:
         if helper == 0:                               # outside the namespace
             code = 125
             try:
-                code = self._helper(argv, exe, env, cwd, in_fd, out_w, err_w, bool(tty))
+                code = self._helper(argv, exe, env, cwd, in_fd, out_w, err_w, bool(tty), ctty_slave)
             finally:
                 os._exit(code)
         os.close(err_w)
         os.close(out_w)
         if in_fd != out_w:
             os.close(in_fd)
+        if ctty:
+            os.close(ctty_slave)
         bufs = {out_r: bytearray(), err_r: bytearray()}
         open_fds = [out_r, err_r]
         deadline = time.monotonic() + RUN_TIMEOUT
@@ -221,9 +232,11 @@ class Namespace:
         _, status = os.waitpid(helper, 0)
         os.close(out_r)
         os.close(err_r)
+        if ctty:
+            os.close(ctty_master)
         return Result(_exit_code(status), bytes(bufs[out_r]), bytes(bufs[err_r]))
 
-    def _helper(self, argv, exe, env, cwd, in_fd, out_fd, err_fd, tty) -> int:
+    def _helper(self, argv, exe, env, cwd, in_fd, out_fd, err_fd, tty, ctty_fd=-1) -> int:
         if _libc.setns(self.pidns_fd, CLONE_NEWPID) != 0:
             os.write(2, b"setns(pid) failed\n")
             return 125
@@ -240,6 +253,9 @@ class Namespace:
                 if tty:
                     os.setsid()
                     fcntl.ioctl(out_fd, termios.TIOCSCTTY, 0)
+                elif ctty_fd >= 0:
+                    os.setsid()
+                    fcntl.ioctl(ctty_fd, termios.TIOCSCTTY, 0)   # close-on-exec: only the ctty stays
                 os.dup2(in_fd, 0)
                 os.dup2(out_fd, 1)
                 os.dup2(err_fd, 2)
@@ -277,6 +293,7 @@ class Case:
     args: list[str]
     env: dict[str, str] = field(default_factory=dict)
     tty: tuple[int, int] | None = None
+    ctty: tuple[int, int] | None = None               # @ctty=COLSxROWS: pipes, but a controlling pty
     self_last: bool = False                           # @self=last: the tool's row has no pid token
     time_derived: bool = False                        # @time: a clock tick may change output
 
@@ -285,7 +302,7 @@ class Case:
         return self.line
 
 
-_TTY_RE = re.compile(r"@tty=(\d+)x(\d+)$")
+_TTY_RE = re.compile(r"@(c?tty)=(\d+)x(\d+)$")
 
 
 def parse_case(line: str) -> Case:
@@ -297,7 +314,7 @@ def parse_case(line: str) -> Case:
     for word in shlex.split(head):
         m = _TTY_RE.match(word)
         if m:
-            case.tty = (int(m.group(1)), int(m.group(2)))
+            setattr(case, m.group(1), (int(m.group(2)), int(m.group(3))))
         elif word == "@self=last":
             case.self_last = True
         elif word == "@time":
@@ -427,8 +444,8 @@ def run_case(ns: Namespace, case: Case, tool: str, oracle: str = ORACLE) -> tupl
     attempts = TIME_ATTEMPTS if case.time_derived else 1
     STATS["cases_run"] += 1
     for attempt in range(1, attempts + 1):
-        expected = ns.run(["ps", *args], oracle, env, case.tty)
-        got = ns.run([os.path.basename(tool), *args], tool, env, case.tty)
+        expected = ns.run(["ps", *args], oracle, env, case.tty, ctty=case.ctty)
+        got = ns.run([os.path.basename(tool), *args], tool, env, case.tty, ctty=case.ctty)
         ns.check_frozen()
         if not case.time_derived and clock_columns(expected.stdout) and not _lint_exempt(case):
             raise AssertionError(f"{case.line}: output has clock-derived columns "
