@@ -52,7 +52,7 @@ def tools():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def module_loaded():
+def module_loaded(tools):
     helpers.ensure_module_loaded()
     yield
     helpers.ensure_module_loaded()

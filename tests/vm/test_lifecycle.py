@@ -47,7 +47,7 @@ def test_rmmod_racing_back_to_back_dumps(tools):
         time.sleep(0.3)
         assert client.poll() is None
         unloaded = False
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             r = subprocess.run(["rmmod", h.MODULE], capture_output=True, text=True)
             if r.returncode == 0:
