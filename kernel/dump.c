@@ -35,6 +35,8 @@ enum {
 	TD_ARG_DUMP,
 };
 
+#define TD_VMA_MIN_DUMP_ALLOC 8192
+
 struct td_dump {
 	u64 show_flags;
 	u32 strategy;
@@ -133,6 +135,10 @@ int td_dump_start(struct netlink_callback *cb)
 			goto err;
 		break;
 	}
+
+	/* A VMA record with a PATH_MAX name must fit in an empty buffer. */
+	if (d->show_flags & TASK_DIAG_SHOW_VMA)
+		cb->min_dump_alloc = max_t(u32, cb->min_dump_alloc, TD_VMA_MIN_DUMP_ALLOC);
 
 	memset(cb->args, 0, sizeof(cb->args));
 	cb->args[TD_ARG_NEXT] = d->strategy == TASK_DIAG_DUMP_ONE ?

@@ -55,6 +55,13 @@
  * so a task alive for the whole dump is always listed, and tasks created or
  * exiting meanwhile appear at most once.
  *
+ * Buffers
+ * -------
+ * The kernel sizes dump buffers from the reader's recvmsg() sizes (up to
+ * 32 KiB); receive with buffers of at least 32 KiB (messages never exceed
+ * that). A task message never exceeds one buffer: big tasks are split with
+ * TASK_DIAG_FLAG_CONT instead.
+ *
  * Errors
  * ------
  * Errors detected when the dump starts arrive as NLMSG_ERROR; errors detected
@@ -298,6 +305,8 @@ struct task_diag_creds {
  * name: the maps pathname column before escaping (absolute path, with
  * " (deleted)" if unlinked, or "[heap]", "[stack]", "[vdso]", "[vvar]",
  * "[anon:NAME]"...), NUL-terminated; procfs escapes '\n' as "\012".
+ * Not included: the "[vsyscall]" gate area procfs prints last (not a VMA of
+ * the mm; get_gate_vma is not exported to modules).
  */
 struct task_diag_vma {
 	__u64	start;		/* first address */
