@@ -56,4 +56,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"pstd differential: {s['cases_run']} cases run against {diffharness.default_tool()}; "
             f"time-derived retries: {s['retries']} retries in {s['retried_cases']} cases "
-            f"({s['retried_then_passed']} passed on a retry)")
+            f"({s['retried_then_passed']} passed on a retry); "
+            f"{s['bracketed']} passed with rows between two ps runs (a clock tick between them)")

@@ -29,9 +29,11 @@ TIME_DERIVED = {"%cpu", "pcpu", "c", "cp", "cuc", "cuu", "util", "etime", "etime
 SHORT_KEYS = "C G J M N P R S T U c f g j k m n o p r s t u v y".split()
 AIX = "%C %G %P %U %a %c %g %n %p %r %t %u %x %y %z".split()
 AIX_TIME = {"%C", "%t"}
-# PSS divides shared pages by the number of their users system-wide: only tasks of the
-# fixture's private static binary have a PSS that nothing outside the fixture can move.
-SYSTEM_WIDE = {"pss"}
+# PSS divides shared pages by the number of their users system-wide, and USS counts the pages
+# nobody else maps (a library page turns private when the last other user on the machine
+# exits): only tasks of the fixture's private static binary have values nothing outside the
+# fixture can move.
+SYSTEM_WIDE = {"pss", "uss"}
 
 
 def specifiers() -> tuple[list[str], list[str]]:

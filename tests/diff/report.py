@@ -57,7 +57,8 @@ def main() -> int:
     elapsed = time.monotonic() - t0
     s = h.STATS
     summary = (f"{len(cases)} cases, {len(cases) - len(failures)} equal, {len(failures)} diverging; "
-               f"time-derived retries: {s['retries']} in {s['retried_cases']} cases; {elapsed:.0f} s")
+               f"time-derived retries: {s['retries']} in {s['retried_cases']} cases, "
+               f"{s['bracketed']} bracketed passes; {elapsed:.0f} s")
     print(summary)
     for case, diff in failures:
         print(f"\n## {case.line}\n{diff}")

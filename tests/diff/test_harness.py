@@ -73,3 +73,13 @@ def test_live_different_tool_is_caught(ns, tmp_path):
     tool = _script(tmp_path, "broken", '/bin/ps "$@" | grep -v fx-nice19\n')
     diff, _, _ = h.run_case(ns, h.parse_case("ax"), tool)
     assert diff is not None and "fx-nice19" in diff
+
+
+def test_bracketed_accepts_rows_from_either_side_only():
+    case = h.parse_case("@time :: -eo pid,etime")
+    before = h.Result(0, b"PID E\n1 10\n2 20\n", b"")
+    after = h.Result(0, b"PID E\n1 11\n2 21\n", b"")
+    assert h.bracketed(before, h.Result(0, b"PID E\n1 11\n2 20\n", b""), after, case)
+    assert not h.bracketed(before, h.Result(0, b"PID E\n1 12\n2 20\n", b""), after, case)
+    assert not h.bracketed(before, h.Result(0, b"PID E\n1 10\n", b""), after, case)
+    assert not h.bracketed(before, h.Result(1, before.stdout, b""), after, case)
