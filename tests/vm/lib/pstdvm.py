@@ -302,7 +302,8 @@ def extract_vmlinux(bzimage, dest):
         elf = gzip.GzipFile(fileobj=__import__("io").BytesIO(payload)).read()
     elif payload.startswith(b"\x28\xb5\x2f\xfd"):
         need_zstd()
-        elf = subprocess.run(["zstd", "-dc"], input=payload, stdout=subprocess.PIPE, check=True).stdout
+        # The kernel appends the uncompressed size (4 bytes) after the zstd frame; zstd rejects it as trailing junk.
+        elf = subprocess.run(["zstd", "-dc"], input=payload[:-4], stdout=subprocess.PIPE, check=True).stdout
     else:
         die("unsupported bzImage payload compression in %s" % bzimage)
     if not elf.startswith(b"\x7fELF"):
