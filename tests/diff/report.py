@@ -75,6 +75,8 @@ def main() -> int:
             "(`ps:` is the expected text, `pstd:` what pstd printed).",
             "",
         ]
+        if not failures:
+            md += ["**No case diverges**; known_divergences.txt is empty.", ""]
         for case, diff in failures:
             md += [f"## `{case.line}`", "", "```", diff, "```", ""]
         path = h.HERE / "DIVERGENCES.md"
