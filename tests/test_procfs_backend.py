@@ -120,3 +120,19 @@ def test_fill_adds_groups_to_existing_records():
     assert kept == [me]
     assert me.euid == os.geteuid() and me.ppid == os.getppid()
     assert me.cmdline == open(f"/proc/{os.getpid()}/cmdline", "rb").read()
+
+
+def test_addr_and_vmparts_are_read_only_on_request():
+    pid = os.getpid()
+    t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.MEM, pid)[0]
+    assert "rsslim" not in t.__dict__ and "vm_data_kb" not in t.__dict__
+    assert t.vm_lck_kb is not None and t.vsize
+    t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.ADDR | Group.VMPARTS, pid)[0]
+    stat = open(f"/proc/{pid}/stat", "rb").read()
+    f = stat[stat.rindex(b")") + 2:].split()
+    assert t.rsslim == int(f[22]) and t.start_code == int(f[23]) and t.end_code == int(f[24])
+    assert t.start_stack == int(f[25])
+    status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
+    assert t.vm_data_kb == int(status["VmData"].split()[0])
+    assert t.vm_exe_kb == int(status["VmExe"].split()[0])
+    assert "vsize" not in t.__dict__ and "ruid" not in t.__dict__

@@ -81,6 +81,10 @@ class Group(IntFlag):
     """Login uid (/proc/PID/loginuid)."""
     AUTOGROUP = 1 << 43
     """Autogroup id and nice (/proc/PID/autogroup)."""
+    ADDR = 1 << 44
+    """Rss limit and code, stack and register addresses (/proc/PID/stat); few columns show them."""
+    VMPARTS = 1 << 45
+    """VmData, VmStk, VmExe, VmLib and VmSwap of /proc/PID/status; few columns show them."""
 
 
 class Task:
@@ -104,10 +108,11 @@ class Task:
         Group.SCHED: ("priority", "nice", "policy", "rtprio", "processor", "flags", "start_time",
                       "nvcsw", "nivcsw"),
         Group.TTY: ("tty", "tpgid"),
-        Group.MEM: ("vsize", "rss_pages", "rsslim", "vm_lck_kb", "vm_pin_kb", "vm_hwm_kb", "vm_peak_kb",
-                    "vm_swap_kb", "rss_anon_kb", "rss_file_kb", "rss_shmem_kb", "vm_data_kb", "vm_stk_kb",
-                    "vm_exe_kb", "vm_lib_kb", "vm_pte_kb", "vm_rss_kb", "vm_size_kb",
-                    "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
+        Group.MEM: ("vsize", "rss_pages", "vm_lck_kb", "vm_pin_kb", "vm_hwm_kb", "vm_peak_kb",
+                    "rss_anon_kb", "rss_file_kb", "rss_shmem_kb", "vm_pte_kb", "vm_rss_kb", "vm_size_kb"),
+        # Split off MEM so that a common query (aux: VSZ, RSS, the L of STAT) keeps small records.
+        Group.ADDR: ("rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
+        Group.VMPARTS: ("vm_data_kb", "vm_stk_kb", "vm_exe_kb", "vm_lib_kb", "vm_swap_kb"),
         Group.SIGNALS: ("sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught"),
         Group.WCHAN: ("wchan",),
         Group.ENVIRON: ("environ",),

@@ -12,17 +12,28 @@ fields None, which the formatters print as procps does.
 from __future__ import annotations
 
 import os
+from operator import itemgetter
 
 from pstd.model import Group, Strategy, Task
 
 _O_RDONLY = os.O_RDONLY
 _PF_KTHREAD = 0x00200000
-_STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM
-_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.SUPGROUPS
+_STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR
+_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.VMPARTS | Group.SUPGROUPS
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 _MAX_ARGS = 131072
-_STAT_KEYS = ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime")
-_MEM_KEYS_STAT = ("vsize", "rss_pages", "rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip")
+# (group, attribute names, indices in the fields after the comm's ")") of the int fields of stat
+_STAT_INTS = (
+    (Group.BASE, ("ppid", "pgid", "sid"), (1, 2, 3)),
+    (Group.STAT, ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp"),
+     (7, 8, 9, 10, 11, 12, 13, 14, 17)),
+    (Group.SCHED, ("priority", "nice", "flags", "start_time", "processor", "rtprio", "policy"),
+     (15, 16, 6, 19, 36, 37, 38)),
+    (Group.TTY, ("tty", "tpgid"), (4, 5)),
+    (Group.MEM, ("vsize", "rss_pages"), (20, 21)),
+    (Group.ADDR, ("rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
+     (22, 23, 24, 25, 26, 27)),
+)
 # plain ints: IntFlag arithmetic is slow on the per-task path
 _G_CMDLINE, _G_ENVIRON, _G_WCHAN, _G_CGROUP, _G_LABEL, _G_NS = (
     int(Group.CMDLINE), int(Group.ENVIRON), int(Group.WCHAN), int(Group.CGROUP), int(Group.LABEL), int(Group.NS))
@@ -105,12 +116,14 @@ def _field(data: bytes, key: bytes):
 _MEM_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_MEM.items())
 _SIG_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_SIG.items())
 # The status memory lines ps formatters read (VmPeak, VmHWM, Rss* are left to other consumers).
-_MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, _STATUS_MEM[k]) for k in (
-    b"VmLck", b"VmData", b"VmStk", b"VmExe", b"VmLib", b"VmSwap", b"VmRSS", b"VmSize"))
+_MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, _STATUS_MEM[k]) for k in (b"VmRSS", b"VmSize"))
+_VMPARTS_FIND = tuple((b"\n" + k + b":", len(k) + 2, _STATUS_MEM[k]) for k in (
+    b"VmData", b"VmStk", b"VmExe", b"VmLib", b"VmSwap"))
 _CAP_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_CAP.items())
 
 
-def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool) -> None:
+def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool,
+                  parts: bool = False) -> None:
     # Capability sets are not parsed: no ps column shows them (cap_* stay None).
     if cred:
         i = data.find(b"\nUid:")
@@ -134,18 +147,18 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
                 if attr is not None:
                     d[attr] = v.strip().decode("ascii")
     if mem:
-        # procps starts these at 0: kernel threads and zombies have no Vm lines
-        d["vm_lck_kb"] = 0
-        d["vm_data_kb"] = 0
-        d["vm_stk_kb"] = 0
-        d["vm_exe_kb"] = 0
-        d["vm_lib_kb"] = 0
-        d["vm_swap_kb"] = 0
+        # procps starts VmLck (and the VMPARTS) at 0: kernel threads and zombies have no Vm lines
+        i = data.find(b"\nVmLck:")
+        d["vm_lck_kb"] = int(data[i + 7:data.find(b" kB", i)]) if i >= 0 else 0
         for key, n, attr in _MEM_FIND:
             i = data.find(key)
             if i >= 0:
                 i += n
                 d[attr] = int(data[i:data.find(b" kB", i)])
+    if parts:
+        for key, n, attr in _VMPARTS_FIND:
+            i = data.find(key)
+            d[attr] = int(data[i + n:data.find(b" kB", i)]) if i >= 0 else 0
 
 
 def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, dir_fd) -> bool:
@@ -355,11 +368,18 @@ class ProcfsBackend:
         append = out.append
         new = Task.__new__
         open_, read, close = os.open, os.read, os.close
-        want_stat_extra = bool(groups & (Group.STAT | Group.SCHED | Group.TTY | Group.MEM))
+        want_stat_extra = bool(groups & (Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR))
         g_stat = bool(groups & Group.STAT)
         g_sched = bool(groups & Group.SCHED)
-        g_tty = bool(groups & Group.TTY)
         g_mem = bool(groups & Group.MEM)
+        g_parts = bool(groups & Group.VMPARTS)
+        # every int field of stat the groups ask for, converted in one map() and zipped into the record
+        keys, idx = ("pid", "tid"), ()
+        for g, k, i in _STAT_INTS:
+            if groups & g:
+                keys += k
+                idx += i
+        pick = itemgetter(*idx)
         g_cred = bool(groups & Group.CRED)
         g_sig = bool(groups & Group.SIGNALS)
         g_sup = bool(groups & Group.SUPGROUPS)
@@ -385,31 +405,12 @@ class ProcfsBackend:
             f = data[r + 2:].split(None, nsplit)
             if len(f) < nmin:
                 continue
-            pidv = int(name)
-            flags = int(f[6])
-            d = {
-                "pid": pidv,
-                "tid": int(tid) if tid is not None else pidv,
-                "comm": data[data.find(b"(") + 1:r].decode("utf-8", "surrogateescape"),
-                "state": chr(f[0][0]),
-                "ppid": int(f[1]),
-                "pgid": int(f[2]),
-                "sid": int(f[3]),
-                "kthread": bool(flags & _PF_KTHREAD),
-            }
-            if want_stat_extra:
-                if g_stat:
-                    d.update(zip(_STAT_KEYS, map(int, f[7:15])))
-                    d["nlwp"] = int(f[17]) or 1
-                if g_sched:
-                    d["priority"], d["nice"] = map(int, f[15:17])
-                    d["flags"] = flags
-                    d["start_time"] = int(f[19])
-                    d["processor"], d["rtprio"], d["policy"] = map(int, f[36:39])
-                if g_tty:
-                    d["tty"], d["tpgid"] = map(int, f[4:6])
-                if g_mem:
-                    d.update(zip(_MEM_KEYS_STAT, map(int, f[20:28])))
+            d = dict(zip(keys, map(int, (name, tid or name, *pick(f)))))
+            d["comm"] = data[data.find(b"(") + 1:r].decode("utf-8", "surrogateescape")
+            d["state"] = chr(f[0][0])
+            d["kthread"] = bool(int(f[6]) & _PF_KTHREAD)
+            if g_stat and not d["nlwp"]:
+                d["nlwp"] = 1
             if need_status:
                 try:
                     fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
@@ -423,7 +424,7 @@ class ProcfsBackend:
                     close(fd)
                 if not sdata:
                     continue
-                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup)
+                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts)
             if other:
                 _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
             t = new(Task)

@@ -388,6 +388,7 @@ zoneid ZONEID 31 RIGHT - ET noop N
 """
 
 B, CR, ST, SC, TT, MEM = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.TTY, Group.MEM
+AD, VP = Group.ADDR, Group.VMPARTS
 
 # formatter name -> (format, format_room or None, groups, command column)
 _FORMATTERS: dict[str, tuple] = {
@@ -410,15 +411,15 @@ _FORMATTERS: dict[str, tuple] = {
     "rss": (F.f_rss, None, MEM, False),
     "sz": (F.f_sz, None, MEM, False),
     "size_bytes": (F.f_size_bytes, None, MEM, False),
-    "swapable": (F.f_swapable, None, MEM, False),
-    "dsiz": (F.f_dsiz, None, MEM, False),
-    "tsiz": (F.f_tsiz, None, MEM, False),
-    "lim": (F.f_lim, None, MEM, False),
+    "swapable": (F.f_swapable, None, VP, False),
+    "dsiz": (F.f_dsiz, None, MEM | AD, False),
+    "tsiz": (F.f_tsiz, None, MEM | AD, False),
+    "lim": (F.f_lim, None, AD, False),
     "minflt": (F.f_minflt, None, ST, False),
     "majflt": (F.f_majflt, None, ST, False),
-    "stackp": (F.f_stackp, None, MEM, False),
-    "esp": (F.f_esp, None, MEM, False),
-    "eip": (F.f_eip, None, MEM, False),
+    "stackp": (F.f_stackp, None, AD, False),
+    "esp": (F.f_esp, None, AD, False),
+    "eip": (F.f_eip, None, AD, False),
     "priority": (F.f_priority, None, SC, False),
     "opri": (F.f_opri, None, SC, False),
     "pri_foo": (F.f_pri_foo, None, SC, False),
@@ -603,16 +604,16 @@ _ITEM_GROUPS = {
     "TIME_ELAPSED": SC, "TICS_USER": ST, "ID_TGID": B, "ID_PID": B, "ID_PPID": B, "ID_PGRP": B,
     "ID_SESSION": B, "ID_TPGID": TT, "ID_LOGIN": Group.LOGIN, "FLAGS": SC, "NICE": SC,
     "PRIORITY": SC, "PRIORITY_RT": SC, "SCHED_CLASS": SC, "PROCESSOR": SC, "PROCESSOR_NODE": SC,
-    "STATE": B, "NLWP": ST, "FLT_MAJ": ST, "FLT_MIN": ST, "RSS_RLIM": MEM,
-    "ADDR_CURR_EIP": MEM, "ADDR_CURR_ESP": MEM, "ADDR_STACK_START": MEM, "ADDR_CODE_END": MEM,
-    "ADDR_CODE_START": MEM, "SIGNALS": Group.SIGNALS, "SIGPENDING": Group.SIGNALS,
+    "STATE": B, "NLWP": ST, "FLT_MAJ": ST, "FLT_MIN": ST, "RSS_RLIM": AD,
+    "ADDR_CURR_EIP": AD, "ADDR_CURR_ESP": AD, "ADDR_STACK_START": AD, "ADDR_CODE_END": AD,
+    "ADDR_CODE_START": AD, "SIGNALS": Group.SIGNALS, "SIGPENDING": Group.SIGNALS,
     "SIGBLOCKED": Group.SIGNALS, "SIGIGNORE": Group.SIGNALS, "SIGCATCH": Group.SIGNALS,
     "TTY_NAME": TT, "WCHAN_NAME": Group.WCHAN, "CMD": B, "CMDLINE": B | Group.CMDLINE,
     "CGROUP": Group.CGROUP, "CGNAME": Group.CGROUP, "EXE": Group.EXE, "SUPGIDS": Group.SUPGROUPS,
     "SUPGROUPS": Group.SUPGROUPS, "OOM_SCORE": Group.OOM, "OOM_ADJ": Group.OOM,
     "AUTOGRP_ID": Group.AUTOGROUP, "AUTOGRP_NICE": Group.AUTOGROUP, "SMAP_PSS": Group.SMAPS,
-    "SMAP_PRV_TOTAL": Group.SMAPS, "LXCNAME": Group.CGROUP, "VM_DATA": MEM, "VM_EXE": MEM,
-    "VM_LIB": MEM, "VM_STACK": MEM, "VM_RSS_LOCKED": MEM, "MEM_RES_PGS": Group.STATM,
+    "SMAP_PRV_TOTAL": Group.SMAPS, "LXCNAME": Group.CGROUP, "VM_DATA": VP, "VM_EXE": VP,
+    "VM_LIB": VP, "VM_STACK": VP, "VM_RSS_LOCKED": MEM, "MEM_RES_PGS": Group.STATM,
     "MEM_SHR_PGS": Group.STATM,
 }
 for _k in ("ID_EUID", "ID_RUID", "ID_SUID", "ID_FUID", "ID_EGID", "ID_RGID", "ID_SGID", "ID_FGID",
