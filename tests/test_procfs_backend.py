@@ -136,3 +136,26 @@ def test_addr_and_vmparts_are_read_only_on_request():
     assert t.vm_data_kb == int(status["VmData"].split()[0])
     assert t.vm_exe_kb == int(status["VmExe"].split()[0])
     assert "vsize" not in t.__dict__ and "ruid" not in t.__dict__
+
+
+def test_split_read_gives_the_records_of_a_single_reader():
+    groups = Group.BASE | Group.STAT | Group.CRED | Group.MEM | Group.CMDLINE | Group.TTY | Group.SCHED
+    one = P.ProcfsBackend()
+    one.parallel_min = 1 << 30
+    two = P.ProcfsBackend()
+    two.parallel_min = 1
+    for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
+        a = one.dump(strategy, groups)
+        b = two.dump(strategy, groups)
+        stable = {"pid", "tid", "ppid", "pgid", "sid", "comm", "euid", "ruid", "tty", "cmdline", "is_thread"}
+        # tasks may come and go between the two dumps; the ones in both must agree
+        ka = {(t.pid, t.tid): t for t in a}
+        common = [(t.pid, t.tid) for t in b if (t.pid, t.tid) in ka]
+        assert len(common) >= min(len(a), len(b)) - 5 and len(common) > 1
+        assert [(t.pid, t.tid) for t in b if (t.pid, t.tid) in ka] == [k for k in ka if k in set(common)]
+        for t in b:
+            u = ka.get((t.pid, t.tid))
+            if u is not None and t.comm == u.comm:
+                assert {k: v for k, v in vars(t).items() if k in stable} == \
+                       {k: v for k, v in vars(u).items() if k in stable}
+                assert type(t) is P.Task and set(vars(t)) == set(vars(u))

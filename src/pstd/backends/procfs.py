@@ -11,6 +11,7 @@ fields None, which the formatters print as procps does.
 
 from __future__ import annotations
 
+import marshal
 import os
 from operator import itemgetter
 
@@ -40,6 +41,14 @@ _G_CMDLINE, _G_ENVIRON, _G_WCHAN, _G_CGROUP, _G_LABEL, _G_NS = (
 _G_STATM = int(Group.STATM)
 _G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
     int(Group.OOM), int(Group.IO), int(Group.SMAPS), int(Group.EXE), int(Group.LOGIN), int(Group.AUTOGROUP))
+
+
+def _cpus() -> int:
+    """How many cpus this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _read_small(path: bytes, size: int = 4096, dir_fd=None):
@@ -351,6 +360,9 @@ class ProcfsBackend:
             kept.append(t)
         return kept
 
+    parallel_min = 4000
+    """From this many tasks on, a forked helper reads part of them on another cpu."""
+
     def _read_many(self, items, groups: Group, threads: bool) -> list[Task]:
         """items: (pid name, task directory relative to /proc, tid name or None)."""
         try:
@@ -358,9 +370,88 @@ class ProcfsBackend:
         except OSError:
             return []
         try:
+            if len(items) >= self.parallel_min and _cpus() > 1:
+                return self._read_split(items, groups, threads, dir_fd)
             return self._read_items(items, groups, threads, dir_fd)
         finally:
             os.close(dir_fd)
+
+    def _read_split(self, items, groups: Group, threads: bool, dir_fd: int) -> list[Task]:
+        """Read ``items`` with a forked helper taking the second part.
+
+        Most of a dump is the kernel formatting /proc files and Python parsing them,
+        one task at a time: a second process doing half the tasks on the other cpu
+        nearly halves the wall time.  The helper sends its records back marshalled
+        (dicts of ints, strs, bytes, bools, tuples); the order of ``items`` is kept.
+        Anything going wrong with the helper makes this process read its part itself.
+        """
+        cut = len(items) * 9 // 20
+        mine, theirs = items[:cut], items[cut:]
+        # this process reads its own row, as a single reader would (state R, not waiting on the helper)
+        me = str(os.getpid()).encode()
+        helper_first = any(item[0] == me for item in theirs)
+        if helper_first:
+            cut = len(items) - cut
+            theirs, mine = items[:cut], items[cut:]
+        try:
+            rfd, wfd = os.pipe()
+        except OSError:
+            return self._read_items(items, groups, threads, dir_fd)
+        try:
+            child = os.fork()
+        except OSError:
+            os.close(rfd)
+            os.close(wfd)
+            return self._read_items(items, groups, threads, dir_fd)
+        if child == 0:  # pragma: no cover - runs in the helper
+            status = 1
+            try:
+                os.close(rfd)
+                recs = self._read_items(theirs, groups, threads, dir_fd)
+                data = memoryview(marshal.dumps([t.__dict__ for t in recs]))
+                del recs
+                while data:
+                    data = data[os.write(wfd, data):]
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(wfd)
+        try:
+            out = self._read_items(mine, groups, threads, dir_fd)
+            chunks = []
+            while True:
+                b = os.read(rfd, 1 << 20)
+                if not b:
+                    break
+                chunks.append(b)
+        finally:
+            os.close(rfd)
+            _, status = os.waitpid(child, 0)
+        rest = None
+        if status == 0 and chunks:
+            data = b"".join(chunks)
+            del chunks
+            try:
+                rest = marshal.loads(data)
+            except (EOFError, ValueError, TypeError):
+                rest = None
+            del data
+        if rest is None:
+            rest_tasks = self._read_items(theirs, groups, threads, dir_fd)
+        else:
+            new = Task.__new__
+            rest_tasks = []
+            append = rest_tasks.append
+            for d in rest:
+                t = new(Task)
+                t.__dict__ = d
+                append(t)
+            del rest
+        if helper_first:
+            rest_tasks.extend(out)
+            return rest_tasks
+        out.extend(rest_tasks)
+        return out
 
     def _read_items(self, items, groups: Group, threads: bool, dir_fd: int) -> list[Task]:
         proc_slash = self.proc + b"/"
