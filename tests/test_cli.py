@@ -13,8 +13,9 @@ def test_columns_lists_registry_rows():
 
     result = run("columns")
     assert result.returncode == 0, result.stderr
-    if REGISTRY:
-        assert "pid" in result.stdout.split()
+    assert len(REGISTRY) == 274
+    for name in ("pid", "ppid", "args", "%cpu"):
+        assert f" {name} " in result.stdout
 
 
 def test_backend_reports_choice():
@@ -23,7 +24,32 @@ def test_backend_reports_choice():
     assert "PSTD_BACKEND=auto -> procfs" in result.stdout
 
 
+def test_backend_reports_unavailable_netlink():
+    import os
+
+    env = dict(os.environ, PSTD_BACKEND="netlink")
+    result = subprocess.run([sys.executable, "-m", "pstd", "backend"], capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    assert "unavailable" in result.stdout
+
+
 def test_unknown_subcommand_option_is_a_usage_error_not_a_traceback():
     result = run("columns", "--no-such-option")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_netlink_backend_by_name_fails_cleanly_until_it_exists():
+    result = run("--backend=netlink", "-p", "1", "-o", "pid=")
+    assert result.returncode == 1
+    assert "netlink backend is not available" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_procfs_backend_by_name_and_by_environment():
+    import os
+
+    assert run("--backend=procfs", "-p", "1", "-o", "pid=").stdout.split() == ["1"]
+    env = dict(os.environ, PSTD_BACKEND="procfs")
+    result = subprocess.run([sys.executable, "-m", "pstd", "-p", "1", "-o", "pid="], capture_output=True, text=True, env=env)
+    assert result.stdout.split() == ["1"]

@@ -35,17 +35,24 @@ def backend() -> None:
     """Say which backend `pstd` would use here, and whether the task_diag module answers."""
     import os
 
-    from pstd.backends import choose
+    from pstd.backends import BackendUnavailable, choose
 
     console = Console()
     wanted = os.environ.get("PSTD_BACKEND", "auto")
-    chosen = choose(wanted)
+    try:
+        chosen = choose(wanted)
+    except BackendUnavailable as exc:
+        console.print(f"PSTD_BACKEND={wanted} -> [red]unavailable[/red]: {exc}")
+        raise typer.Exit(1)
     console.print(f"PSTD_BACKEND={wanted} -> [bold]{chosen}[/bold]")
 
 
 def run_app(args: list[str]) -> int:
     try:
-        app(args=args, prog_name="pstd", standalone_mode=False)
+        # without standalone mode click returns the code of a typer.Exit instead of raising it
+        result = app(args=args, prog_name="pstd", standalone_mode=False)
+        if isinstance(result, int):
+            return result
     except typer.Exit as exc:
         return exc.exit_code
     except Exception as exc:  # click's usage errors carry their own exit code
