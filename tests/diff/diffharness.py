@@ -446,7 +446,39 @@ def bracketed(before: Result, got: Result, after: Result, case: Case) -> bool:
     b, g, a = b.split(b"\n"), g.split(b"\n"), a.split(b"\n")
     if not (nb == ng == na and len(b) == len(g) == len(a)):
         return False
-    return all(y == x or y == z for x, y, z in zip(b, g, a))
+    return all(y == x or y == z or _between(x, y, z) for x, y, z in zip(b, g, a))
+
+
+_FIELD = re.compile(rb"(\s+)")
+
+
+def _clock_value(token: bytes) -> float | None:
+    """A clock-derived cell as a number: 1.25, 12, 3:04, 01:02:03, 2-01:02:03; None otherwise."""
+    try:
+        days, _, rest = token.rpartition(b"-") if b":" in token else (b"", b"", token)
+        value = 0.0
+        for part in rest.split(b":"):
+            value = value * 60 + float(part)
+        return value + (int(days) * 86400 if days else 0)
+    except ValueError:
+        return None
+
+
+def _between(before: bytes, got: bytes, after: bytes) -> bool:
+    """The tool's row has the oracle's layout, and each cell that moved between the two oracle
+    runs holds a value within the interval they bracket (a value read at a moment in between)."""
+    x, y, z = _FIELD.split(before), _FIELD.split(got), _FIELD.split(after)
+    if not len(x) == len(y) == len(z):
+        return False
+    for xt, yt, zt in zip(x, y, z):
+        if yt == xt == zt:
+            continue
+        if xt == zt or not xt.strip():
+            return False  # a cell that did not move (or the spacing) differs
+        lo, mid, hi = _clock_value(xt), _clock_value(yt), _clock_value(zt)
+        if lo is None or mid is None or hi is None or not min(lo, hi) <= mid <= max(lo, hi):
+            return False
+    return True
 
 
 def run_case(ns: Namespace, case: Case, tool: str, oracle: str = ORACLE) -> tuple[str | None, Result, Result]:

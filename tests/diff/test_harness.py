@@ -83,3 +83,23 @@ def test_bracketed_accepts_rows_from_either_side_only():
     assert not h.bracketed(before, h.Result(0, b"PID E\n1 12\n2 20\n", b""), after, case)
     assert not h.bracketed(before, h.Result(0, b"PID E\n1 10\n", b""), after, case)
     assert not h.bracketed(before, h.Result(1, before.stdout, b""), after, case)
+
+
+def test_bracketed_accepts_moving_values_only_between_the_two_oracle_runs():
+    case = h.parse_case("@time :: -o pid,cuc")
+    before = h.Result(0, b"  PID    CUC\n    1  1.227\n    2  0.500\n", b"")
+    after = h.Result(0, b"  PID    CUC\n    1  1.205\n    2  0.500\n", b"")
+    inside = h.Result(0, b"  PID    CUC\n    1  1.216\n    2  0.500\n", b"")
+    outside = h.Result(0, b"  PID    CUC\n    1  1.230\n    2  0.500\n", b"")
+    unmoved_differs = h.Result(0, b"  PID    CUC\n    1  1.216\n    2  0.499\n", b"")
+    assert h.bracketed(before, inside, after, case)
+    assert not h.bracketed(before, outside, after, case)
+    assert not h.bracketed(before, unmoved_differs, after, case)
+
+
+def test_bracketed_reads_elapsed_times_as_durations():
+    case = h.parse_case("@time :: -o pid,etime")
+    before = h.Result(0, b"  PID     ELAPSED\n    1       00:59\n", b"")
+    after = h.Result(0, b"  PID     ELAPSED\n    1       01:01\n", b"")
+    assert h.bracketed(before, h.Result(0, b"  PID     ELAPSED\n    1       01:00\n", b""), after, case)
+    assert not h.bracketed(before, h.Result(0, b"  PID     ELAPSED\n    1       01:02\n", b""), after, case)
