@@ -180,15 +180,19 @@ def _ctime(sec: int) -> str:
     return _time.strftime("%a %b %e %H:%M:%S %Y", _time.localtime(sec))
 
 
-def f_start(t, ctx):
-    st = start_epoch(t, ctx)
-    memo = ctx.extra.get("_start_memo")
+def _per_second(ctx, slot, st, make):
+    """Text that depends only on a start second (ctx.now is fixed for the run): tasks started together share it."""
+    memo = ctx.extra.get(slot)
     if memo is None:
-        memo = ctx.extra["_start_memo"] = {}
+        memo = ctx.extra[slot] = {}
     s = memo.get(st)
     if s is None:
-        s = memo[st] = _start_text(st, ctx)
+        s = memo[st] = make(st, ctx)
     return s
+
+
+def f_start(t, ctx):
+    return _per_second(ctx, "_start_memo", start_epoch(t, ctx), _start_text)
 
 
 def _start_text(st, ctx):
@@ -213,14 +217,7 @@ def f_lstart(t, ctx):
 
 def f_stime(t, ctx):
     st = int(ctx.boot_time) + (t.start_time or 0) // ctx.clock_ticks
-    # the text depends only on the start second (ctx.now is fixed): tasks started together share it
-    memo = ctx.extra.get("_stime_memo")
-    if memo is None:
-        memo = ctx.extra["_stime_memo"] = {}
-    s = memo.get(st)
-    if s is None:
-        s = memo[st] = _stime_text(st, ctx)
-    return s
+    return _per_second(ctx, "_stime_memo", st, _stime_text)
 
 
 def _stime_text(st, ctx):
