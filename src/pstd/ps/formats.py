@@ -126,14 +126,16 @@ def f_cuc(t, ctx):
     return "%#.3f" % cu
 
 
+def _dhms(s: int) -> tuple[int, int, int, int]:
+    """Whole seconds as (days, hours, minutes, seconds)."""
+    s, ss = divmod(s, 60)
+    s, mm = divmod(s, 60)
+    dd, hh = divmod(s, 24)
+    return dd, hh, mm, ss
+
+
 def f_etime(t, ctx):
-    s = int(elapsed_real(t, ctx))
-    ss = s % 60
-    s //= 60
-    mm = s % 60
-    s //= 60
-    hh = s % 24
-    dd = s // 24
+    dd, hh, mm, ss = _dhms(int(elapsed_real(t, ctx)))
     if dd:
         return "%u-%02u:%02u:%02u" % (dd, hh, mm, ss)
     if hh:
@@ -151,13 +153,7 @@ def time_all(t, ctx) -> int:
 
 
 def f_time(t, ctx):
-    s = time_all(t, ctx)
-    ss = s % 60
-    s //= 60
-    mm = s % 60
-    s //= 60
-    hh = s % 24
-    dd = s // 24
+    dd, hh, mm, ss = _dhms(time_all(t, ctx))
     if dd:
         return "%u-%02u:%02u:%02u" % (dd, hh, mm, ss)
     return "%02u:%02u:%02u" % (hh, mm, ss)

@@ -24,32 +24,28 @@ _users: dict[int, str] = {}
 _groups: dict[int, str] = {}
 
 
-def user_name(uid: int) -> str:
-    """The user name procps prints for ``uid``."""
-    name = _users.get(uid)
+def _name(cache: dict, number: int, lookup) -> str:
+    """The name procps prints for a uid/gid: the database name, or the number when unknown or too long."""
+    name = cache.get(number)
     if name is None:
         try:
-            name = pwd.getpwuid(uid).pw_name
+            name = lookup(number)
             if len(name.encode("utf-8", "surrogateescape")) >= _NAME_MAX:
-                name = str(uid)
+                name = str(number)
         except (KeyError, OverflowError, ValueError):
-            name = str(uid)
-        _users[uid] = name
+            name = str(number)
+        cache[number] = name
     return name
+
+
+def user_name(uid: int) -> str:
+    """The user name procps prints for ``uid``."""
+    return _name(_users, uid, lambda n: pwd.getpwuid(n).pw_name)
 
 
 def group_name(gid: int) -> str:
     """The group name procps prints for ``gid``."""
-    name = _groups.get(gid)
-    if name is None:
-        try:
-            name = grp.getgrgid(gid).gr_name
-            if len(name.encode("utf-8", "surrogateescape")) >= _NAME_MAX:
-                name = str(gid)
-        except (KeyError, OverflowError, ValueError):
-            name = str(gid)
-        _groups[gid] = name
-    return name
+    return _name(_groups, gid, lambda n: grp.getgrgid(n).gr_name)
 
 
 def dev_major(dev: int) -> int:

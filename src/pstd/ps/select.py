@@ -14,29 +14,24 @@ leader, no controlling tty, on the caller's tty); plain ``ps`` uses 0xaa00:
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from typing import Callable
+
+
+_KIND_ATTR = {"pid": "pid", "quick_pid": "pid", "ppid": "ppid", "pgrp": "pgid", "sess": "sid",
+              "euid": "euid", "ruid": "ruid", "egid": "egid", "rgid": "rgid"}
+"""Selection list kind -> the Task attribute it matches."""
 
 
 def _match(kind: str, values: list) -> Callable:
     vals = frozenset(values)
-    if kind in ("pid", "quick_pid"):
-        return lambda t: t.pid in vals
-    if kind == "ppid":
-        return lambda t: t.ppid in vals
-    if kind == "pgrp":
-        return lambda t: t.pgid in vals
-    if kind == "sess":
-        return lambda t: t.sid in vals
     if kind == "tty":
         return lambda t: (t.tty or 0) in vals
-    if kind == "euid":
-        return lambda t: t.euid in vals
-    if kind == "ruid":
-        return lambda t: t.ruid in vals
-    if kind == "egid":
-        return lambda t: t.egid in vals
-    if kind == "rgid":
-        return lambda t: t.rgid in vals
+    attr = _KIND_ATTR.get(kind)
+    if attr is not None:
+        get = attrgetter(attr)
+        return lambda t: get(t) in vals
     if kind == "comm":
         names = list(values)
 
