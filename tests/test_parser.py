@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from pstd.env import Environment
-from pstd.ps.errors import PsError, PsExit
+from pstd.ps.errors import PsError
 from pstd.ps.main import run
 from pstd.ps.parser import Parser, _strtoul, parse
 
@@ -263,11 +263,21 @@ def test_quick_pid_conflicts():
     assert env.stderr.getvalue() == b"q/-q/--quick-pid cannot be combined with other selection options.\n"
 
 
+def test_help_version_and_L_are_actions_the_parser_does_not_print():
+    env = make_env()
+    query = parse(["--help", "threads"], env)
+    assert (query.action, query.help_section) == ("help", "threads")
+    assert parse(["-V"], env).action == "version"
+    assert parse(["L"], env).action == "list_specifiers"
+    info = parse(["--info"], env)
+    assert info.action == "info" and "personality=" in info.action_text
+    assert env.stdout.getvalue() == b"" and env.stderr.getvalue() == b""
+    assert parse(["ax"], env).action == "list"
+
+
 def test_help_and_version_exit_zero():
     env = make_env()
-    with pytest.raises(PsExit) as info:
-        parse(["--help", "threads"], env)
-    assert info.value.status == 0
+    assert run(["--help", "threads"], env=env) == 0
     assert b"Show threads:\n" in env.stdout.getvalue()
     env = make_env()
     assert run(["-V"], env=env) == 0

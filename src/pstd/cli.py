@@ -1,66 +1,164 @@
-"""pstd's own subcommands (``pstd columns``, ``pstd backend``): a Typer app.
+"""pstd's own subcommands (``pstd columns``, ``pstd backend``, ``pstd version``): a Typer app.
 
 Only reached for subcommand words (see ``pstd.__main__``), so the ps path never
-pays for importing typer or rich.
+pays for importing typer or rich.  Output is rich (tables, colour) on a
+terminal and plain text when piped: scripts read it with cut and awk.
 """
 
 from __future__ import annotations
 
-import typer
-from rich.console import Console
-from rich.table import Table
+import errno
+import io
+import os
+import sys
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="pstd subcommands (ps options go straight to pstd).")
+import typer
+
+from pstd.env import stream_is_terminal
+from pstd.ps.help import PSTD_ADDITIONS as ADDITIONS
+
+_RICH = stream_is_terminal(sys.stdout)
+"""Decided once: a table with colour for a person, plain lines for a pipe."""
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode="rich" if _RICH else None,
+    pretty_exceptions_enable=False,
+    help="pstd subcommands.",
+    epilog=ADDITIONS if _RICH else "\b\n" + ADDITIONS,  # \b: click keeps the lines as written
+)
+
+
+def _group_names(groups) -> str:
+    """Data groups as names (CRED|TTY), not the integer Python 3.11 prints for a combined IntFlag."""
+    from pstd.model import Group
+
+    names = [g.name for g in Group if g.value and (groups & g) == g]
+    return "|".join(names) if names else "NONE"
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    if _RICH:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*headers)
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+        return
+    widths = [max([len(h)] + [len(r[k]) for r in rows]) for k, h in enumerate(headers)]
+    for row in [headers] + rows:
+        cells = [c.ljust(w) for c, w in zip(row[:-1], widths)] + [row[-1]]
+        sys.stdout.write(" ".join(cells).rstrip() + "\n")
+
+
+def _say(text: str, err: bool = False) -> None:
+    stream = sys.stderr if err else sys.stdout
+    if stream is not None:
+        stream.write(text + "\n")
+
+
+class _ClosedStdout(io.TextIOBase):
+    """Stands in for the sys.stdout Python leaves None when fd 1 was closed: every write fails as it would."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if not text:
+            return 0
+        raise OSError(errno.EBADF, os.strerror(errno.EBADF))
 
 
 @app.command()
 def columns(
-    group: str = typer.Option("", help="Only columns that read this data group (e.g. CRED)."),
+    group: str = typer.Option("", help="Only columns that read this data group (e.g. CRED, TTY)."),
 ) -> None:
     """List the column registry: every ps specifier with its header, width, alignment and data groups."""
+    from pstd.model import Group
     from pstd.ps.columns import REGISTRY
 
-    table = Table("spec", "header", "width", "align", "groups", "printable")
+    wanted = None
+    if group:
+        wanted = Group.__members__.get(group.upper())
+        if wanted is None or not wanted.value:
+            choices = ", ".join(n for n, g in Group.__members__.items() if g.value)
+            _say(f"pstd columns: unknown group {group!r} (choose from {choices})", err=True)
+            raise typer.Exit(2)
+    rows = []
     for name in sorted(REGISTRY):
         column = REGISTRY[name]
-        groups = str(column.groups).replace("Group.", "")
-        if group and group.upper() not in groups.split("|"):
+        if wanted is not None and not (column.groups & wanted):
             continue
-        table.add_row(name, column.header, str(column.width), column.align, groups, "yes" if column.printable else "-")
-    Console().print(table)
+        rows.append([name, column.header, str(column.width), str(column.align), _group_names(column.groups),
+                     "yes" if column.printable else "-"])
+    _print_table(["spec", "header", "width", "align", "groups", "printable"], rows)
 
 
 @app.command()
 def backend() -> None:
-    """Say which backend `pstd` would use here, and whether the task_diag module answers."""
-    import os
-
+    """Say which backend `pstd` would use here (PSTD_BACKEND, default auto)."""
     from pstd.backends import BackendUnavailable, choose
 
-    console = Console()
-    wanted = os.environ.get("PSTD_BACKEND", "auto")
+    wanted = os.environ.get("PSTD_BACKEND") or "auto"
     try:
         chosen = choose(wanted)
     except BackendUnavailable as exc:
-        console.print(f"PSTD_BACKEND={wanted} -> [red]unavailable[/red]: {exc}")
+        _say(f"PSTD_BACKEND={wanted} -> unavailable: {exc}")
         raise typer.Exit(1)
-    console.print(f"PSTD_BACKEND={wanted} -> [bold]{chosen}[/bold]")
+    _say(f"PSTD_BACKEND={wanted} -> {chosen}")
+
+
+@app.command()
+def version() -> None:
+    """Print pstd's version (``pstd -V`` answers as procps's ps does)."""
+    from pstd import __version__
+    from pstd.ps.help import VERSION
+
+    _say(f"pstd {__version__} (ps behaviour of {VERSION})")
+
+
+@app.command(name="help")
+def help_() -> None:
+    """What pstd adds to ps: its options, variables and subcommands."""
+    _say(ADDITIONS + "Each subcommand takes --help.  ps's own help: pstd --help [simple|list|output|threads|misc|all].")
 
 
 def run_app(args: list[str]) -> int:
+    if sys.stdout is None:
+        sys.stdout = _ClosedStdout()
     try:
         # without standalone mode click returns the code of a typer.Exit instead of raising it
         result = app(args=args, prog_name="pstd", standalone_mode=False)
         if isinstance(result, int):
             return result
+        sys.stdout.flush()
     except typer.Exit as exc:
         return exc.exit_code
+    except BrokenPipeError:
+        from pstd.ps.errors import EXIT_BROKEN_PIPE
+        from pstd.ps.main import _quiet_stdout
+
+        _quiet_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:
+        from pstd.env import program_name
+        from pstd.ps.errors import EXIT_WRITE, WriteError
+        from pstd.ps.main import _quiet_stdout
+
+        _quiet_stdout()
+        _say(WriteError(exc.errno or 0).text(program_name()), err=True)
+        return EXIT_WRITE
     except Exception as exc:  # click's usage errors carry their own exit code
-        code = getattr(exc, "exit_code", 1)
+        from pstd.ps.errors import EXIT_SUBCOMMAND_USAGE
+
+        code = getattr(exc, "exit_code", EXIT_SUBCOMMAND_USAGE)
         show = getattr(exc, "show", None)
         if show is not None:
             show()
         else:
-            Console(stderr=True).print(f"pstd: {exc}")
+            _say(f"pstd: {exc}", err=True)
         return code
     return 0

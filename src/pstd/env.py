@@ -8,11 +8,104 @@ detection lives here and nowhere else.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Mapping
+
+
+class Output:
+    """A byte stream whose failures say what procps's close_stdout would say.
+
+    A write or flush that fails with anything but EPIPE raises
+    :class:`pstd.ps.errors.WriteError` (``write error: ...``, exit 1); EPIPE stays
+    BrokenPipeError (procps exits 0 when the reader went away).  ``raw`` None
+    stands for a descriptor that was closed before pstd started: writing to it
+    fails with EBADF, and writing nothing is no error (procps's rule too).
+    """
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.failed = False
+
+    def write(self, data: bytes) -> int:
+        if not data:
+            return 0
+        try:
+            if self.raw is None:
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+            return self.raw.write(data)
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise self._failure(e) from None
+
+    def flush(self) -> None:
+        if self.raw is None:
+            return
+        try:
+            self.raw.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            raise self._failure(e) from None
+
+    def _failure(self, e: OSError):
+        from pstd.ps.errors import WriteError
+
+        self.failed = True
+        return WriteError(e.errno or 0)
+
+
+class Diagnostics:
+    """stderr: a failed write is remembered (the run then exits 1, as procps does), never raised."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self.failed = False
+
+    def write(self, data: bytes) -> int:
+        if not data:
+            return 0
+        try:
+            if self.raw is None:
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+            return self.raw.write(data)
+        except OSError:
+            self.failed = True
+            return 0
+
+    def flush(self) -> None:
+        try:
+            if self.raw is not None:
+                self.raw.flush()
+        except OSError:
+            self.failed = True
+
+
+def program_name(argv0: str | None = None) -> str:
+    """How pstd names itself where procps uses argv[0] (write errors).
+
+    A Python program never sees the argv[0] it was started with (the kernel hands
+    the interpreter the script's path), so this is the script's path or symlink
+    as executed; ``python -m pstd`` is called pstd.
+    """
+    if argv0 is None:
+        argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "pstd"
+    if argv0.endswith("__main__.py") or argv0 in ("-c", "-m"):
+        return "pstd"
+    return argv0
+
+
+def stream_is_terminal(stream) -> bool:
+    """Whether ``stream`` (a file object or descriptor) is a terminal: the one isatty test pstd makes."""
+    try:
+        fd = stream if isinstance(stream, int) else stream.fileno()
+        return os.isatty(fd)
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _read_int(path: str, default: int) -> int:
@@ -87,15 +180,14 @@ class Environment:
                     return size
             return _controlling_terminal_size()
 
-        try:
-            isatty = os.isatty(1)
-        except OSError:
-            isatty = False
+        # Python sets sys.stdout/sys.stderr to None when the descriptor was closed at start-up.
+        out = sys.stdout.buffer if sys.stdout is not None else None
+        err = sys.stderr.buffer if sys.stderr is not None else None
         return cls(
-            stdout=sys.stdout.buffer,
-            stderr=sys.stderr.buffer,
+            stdout=Output(out),
+            stderr=Diagnostics(err),
             environ=os.environ,
-            stdout_isatty=isatty,
+            stdout_isatty=out is not None and stream_is_terminal(1),
             terminal_size=terminal_size,
             pid_max=_read_int("/proc/sys/kernel/pid_max", 32768),
             uid=os.getuid(),

@@ -11,6 +11,22 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILURE = 1
 """procps uses 1 for every failure: bad option, bad list, unknown specifier, nothing matched."""
+EXIT_USAGE = EXIT_FAILURE
+"""pstd's own option errors (--backend, PSTD_BACKEND) exit like ps's usage errors."""
+EXIT_BROKEN_PIPE = EXIT_OK
+"""procps's SIGPIPE handler exits 0: ``ps aux | head`` is not a failure."""
+EXIT_HANGUP = EXIT_FAILURE
+"""procps's SIGHUP handler exits 1."""
+EXIT_WRITE = EXIT_FAILURE
+"""A failed write to stdout (closed, full disk): procps's close_stdout exits 1."""
+EXIT_SUBCOMMAND_USAGE = 2
+"""A subcommand's usage error (click's convention; no ps behaviour to match there)."""
+
+
+def status_of(exc: BaseException) -> int:
+    """The exit status for any failure pstd reports (one table instead of a status per call site)."""
+    status = getattr(exc, "exit_status", None)
+    return EXIT_FAILURE if status is None else status
 
 
 class PsError(Exception):
@@ -33,12 +49,32 @@ class PsFatal(Exception):
         self.message = message
 
 
-class PsExit(Exception):
-    """Stop now with ``status`` after the parser already wrote its output (help, version, L)."""
+class WriteError(Exception):
+    """stdout refused a write (closed descriptor, full disk, ...): ``ARGV0: write error: STRERROR``, exit 1.
 
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
+    procps names itself by argv[0] here (not by "ps"), so a symlink named
+    differently reports under its own name."""
+
+    exit_status = EXIT_WRITE
+
+    def __init__(self, errno: int) -> None:
+        super().__init__(errno)
+        self.errno = errno
+
+    def text(self, argv0: str) -> str:
+        import os
+
+        return WRITE_ERROR.format(argv0, os.strerror(self.errno)) if self.errno else WRITE_ERROR_BARE.format(argv0)
+
+
+class OptionError(Exception):
+    """One of pstd's own options (``--backend``, ``PSTD_BACKEND``) is wrong: one line, exit like a usage error."""
+
+    exit_status = EXIT_USAGE
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 # --- option and list errors (error: ... + usage) --------------------------------------
@@ -162,6 +198,15 @@ BIGNESS = "fix bigness error"
 """Printed once per output line when the line width exceeds procps's 128 KiB buffer."""
 BOGUS_SCREEN = "your {}x{} screen size is bogus. expect trouble"
 
+WRITE_ERROR = "{}: write error: {}"
+WRITE_ERROR_BARE = "{}: write error"
+"""procps's close_stdout texts: argv[0], then strerror when the failing call left an errno."""
+
 # --- pstd's own failures ------------------------------------------------------------------
 UNEXPECTED = "{}: error: {}"
 """An unexpected exception, as one line (PSTD_DEBUG=1 shows the traceback instead)."""
+BAD_BACKEND = 'pstd: unknown backend "{}" in {} (choose from {})'
+"""The same text for ``--backend=X`` and ``PSTD_BACKEND=X``, naming where the value came from."""
+NO_BACKEND = "pstd: --backend needs a value (choose from {})"
+UNAVAILABLE_BACKEND = "pstd: {}"
+"""A known backend that cannot serve here (its own reason follows)."""

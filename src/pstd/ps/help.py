@@ -92,6 +92,22 @@ HELP = {
 }
 
 
+PSTD_SECTION = "pstd"
+"""``--help pstd``: pstd's additions.  Every other --help text stays procps's byte for byte, because
+scripts and the differential suite compare them (procps answers ``--help pstd`` with its short usage)."""
+
+PSTD_ADDITIONS = """\
+Anything but a subcommand word is a ps command line (pstd ax, pstd -ef --forest),
+answered as procps-ng's ps answers it.  pstd adds:
+  --backend=auto|procfs|netlink   where task data comes from (also PSTD_BACKEND)
+  PSTD_DEBUG=1                    a traceback instead of a one-line error
+  pstd columns [--group G]        the column registry
+  pstd backend                    which backend would serve here
+  pstd version                    pstd's own version (-V answers as ps does)
+  pstd help, pstd --help pstd     this summary
+"""
+
+
 def _entry(option: str, text: str) -> str:
     if len(option) <= GUTTER - 2:
         return option.ljust(GUTTER) + text + "\n"
@@ -110,6 +126,8 @@ def section_of(word: str | None) -> str | None:
 
 def help_text(prog: str, word: str | None) -> str:
     """The text of ``ps --help [word]`` (also the usage printed after an option error, word=None)."""
+    if word == PSTD_SECTION:
+        return PSTD_ADDITIONS
     section = section_of(word)
     out = ["\nUsage:\n " + prog + " [options]\n"]
     for full, _ in SECTIONS:

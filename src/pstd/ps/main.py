@@ -11,7 +11,7 @@ import os
 import sys
 
 from pstd.ps import errors
-from pstd.ps.errors import PsError, PsExit, PsFatal
+from pstd.ps.errors import OptionError, PsError, PsFatal, WriteError
 
 OUTBUF_SIZE = 2 * 64 * 1024
 
@@ -32,23 +32,40 @@ def _own_tty(env) -> int:
 
 
 def _take_backend_option(args: list[str], env) -> tuple[list[str], str]:
-    """Strip pstd's own ``--backend NAME`` / ``--backend=NAME`` (ps has no such option)."""
+    """Strip pstd's own ``--backend NAME`` / ``--backend=NAME`` (ps has no such option).
+
+    A value that names no backend fails here with the same text as a bad
+    ``PSTD_BACKEND``, instead of reaching the ps parser as an unknown option."""
     from pstd.backends import NAMES as BACKENDS
 
-    choice = env.environ.get("PSTD_BACKEND") or "auto"
+    choice, source = env.environ.get("PSTD_BACKEND") or "auto", "PSTD_BACKEND"
     out = []
     i = 0
     while i < len(args):
         a = args[i]
-        if a.startswith("--backend=") and a[10:] in BACKENDS:
-            choice = a[10:]
-        elif a == "--backend" and i + 1 < len(args) and args[i + 1] in BACKENDS:
-            choice = args[i + 1]
+        if a.startswith("--backend="):
+            choice, source = a[10:], "--backend"
+        elif a == "--backend":
+            if i + 1 >= len(args):
+                raise OptionError(errors.NO_BACKEND.format(", ".join(BACKENDS)))
+            choice, source = args[i + 1], "--backend"
             i += 1
         else:
             out.append(a)
         i += 1
+    if choice not in BACKENDS:
+        raise OptionError(errors.BAD_BACKEND.format(choice, source, ", ".join(BACKENDS)))
     return out, choice
+
+
+def _check_backend(choice: str) -> None:
+    """Refuse a known backend that cannot serve here before anything is read."""
+    from pstd.backends import BackendUnavailable, choose
+
+    try:
+        choose(choice)
+    except BackendUnavailable as e:
+        raise OptionError(errors.UNAVAILABLE_BACKEND.format(e)) from None
 
 
 def _backend(env, choice: str):
@@ -172,65 +189,109 @@ pstd answers as the command it replaces: scripts and people compare these texts
 behaviour is procps-ng 4.0.2's, which is what ``-V`` reports."""
 
 
-def run(args: list[str], env=None, prog: str | None = None, backend=None) -> int:
-    """Run ps with ``args`` (no program name).  Never raises; returns the exit status."""
-    from pstd.env import Environment
+def run(args: list[str], env=None, prog: str | None = None, backend=None, argv0: str | None = None) -> int:
+    """Run ps with ``args`` (no program name).  Never raises; returns the exit status.
+
+    ``prog`` names pstd in usage and help texts (procps's "ps"); ``argv0`` in
+    write errors, where procps uses its argv[0]."""
+    from pstd.env import Environment, program_name
 
     if env is None:
         env = Environment.from_os()
     if prog is None:
         prog = PROG
+    if argv0 is None:
+        argv0 = program_name()
     debug = env.environ.get("PSTD_DEBUG") == "1"
     try:
-        args, choice = _take_backend_option(list(args), env)
-        env.extra["backend_choice"] = choice
-        _own_tty(env)
-        from pstd.ps.parser import parse
-
-        query = parse(args, env, prog=prog)
-        for w in query.warnings:
-            env.stderr.write((w + "\n").encode())
-        _check_quick(query)
-        return execute(query, env, backend=backend)
-    except PsExit as e:
-        try:
-            env.stdout.flush()
-        except BrokenPipeError:
-            _quiet_stdout()
-        return e.status
+        status = _run(args, env, prog, backend)
+        env.stdout.flush()
     except PsError as e:
         from pstd.ps.help import help_text
 
-        text = "error: {}\n".format(e.message) + help_text(prog, None)
-        env.stderr.write(text.encode())
-        env.stderr.flush()
-        return e.exit_status
-    except PsFatal as e:
-        env.stderr.write((e.message + "\n").encode())
-        env.stderr.flush()
-        return e.exit_status
+        _say(env, "error: {}\n".format(e.message) + help_text(prog, None))
+        status = errors.status_of(e)
+    except (PsFatal, OptionError) as e:
+        _say(env, e.message + "\n")
+        status = errors.status_of(e)
+    except WriteError as e:
+        _quiet_stdout()
+        _say(env, e.text(argv0) + "\n")
+        status = errors.status_of(e)
     except BrokenPipeError:
         _quiet_stdout()
-        return errors.EXIT_OK  # procps exits 0 on SIGPIPE ("ps | head")
+        return errors.EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        import signal
-
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGINT)
-        return 130
+        # only reached when SIGINT had a Python handler (run() called from Python code)
+        die_by_signal(2)
+        raise
     except Exception as e:  # never a traceback unless asked for
         if debug:
             raise
-        try:
-            env.stderr.write((errors.UNEXPECTED.format(prog, e or type(e).__name__) + "\n").encode())
-            env.stderr.flush()
-        except Exception:
-            pass
-        return errors.EXIT_FAILURE
+        _say(env, errors.UNEXPECTED.format(prog, e or type(e).__name__) + "\n")
+        status = errors.status_of(e)
+    if getattr(env.stderr, "failed", False):
+        status = errors.EXIT_FAILURE  # procps's close_stdout fails when stderr did
+    return status
+
+
+def _run(args, env, prog, backend) -> int:
+    args, choice = _take_backend_option(list(args), env)
+    env.extra["backend_choice"] = choice
+    _own_tty(env)
+    from pstd.ps.parser import parse
+
+    query = parse(args, env, prog=prog)
+    if query.action != "list":
+        return _act(query, env, prog)
+    for w in query.warnings:
+        env.stderr.write(_bytes(w + "\n"))
+    _check_quick(query)
+    if backend is None:
+        _check_backend(choice)
+    return execute(query, env, backend=backend)
+
+
+def _act(query, env, prog) -> int:
+    """Carry out what the parser asked for instead of a listing."""
+    from pstd.ps import help as h
+
+    if query.action == "help":
+        env.stdout.write(_bytes(h.help_text(prog, query.help_section)))
+    elif query.action == "version":
+        env.stdout.write(_bytes(h.version_text(prog)))
+    elif query.action == "list_specifiers":
+        env.stdout.write(_bytes(h.specifier_list()))
+    elif query.action == "info":
+        env.stderr.write(_bytes(query.action_text))
+    else:
+        raise ValueError("unknown action " + query.action)
+    return errors.EXIT_OK
+
+
+def _bytes(text: str) -> bytes:
+    """argv-derived text back to the bytes it came from (not UTF-8 bytes survive, as they do in procps)."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _say(env, text: str) -> None:
+    try:
+        env.stderr.write(_bytes(text))
+        env.stderr.flush()
+    except Exception:
+        pass
+
+
+def die_by_signal(signo: int) -> None:
+    """End the process by ``signo`` with its default action, as procps does for SIGINT/SIGTERM."""
+    import signal
+
+    signal.signal(signo, signal.SIG_DFL)
+    os.kill(os.getpid(), signo)
 
 
 def _quiet_stdout() -> None:
-    """After EPIPE, point fd 1 at /dev/null so the interpreter's final flush stays silent."""
+    """After a failed write, point fd 1 at /dev/null so the interpreter's final flush stays silent."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)

@@ -18,7 +18,7 @@ import os
 import stat as _stat
 
 from pstd.ps import errors
-from pstd.ps.errors import M, PsError, PsExit, PsFatal
+from pstd.ps.errors import M, PsError, PsFatal
 from pstd.ps.query import ColumnRequest, Query, Selection, SortKey
 
 OUTBUF_SIZE = 2 * 64 * 1024
@@ -281,7 +281,7 @@ class Parser:
         if self.environ.get("I_WANT_A_BROKEN_PS") is not None:
             s = "old"
         self.personality_name = s
-        if len(s.encode()) > 15:
+        if len(s.encode("utf-8", "surrogateescape")) > 15:
             s = "unknown"
         bits, prefer, bsd, sysv = _personality(s)
         if s.lower() in ("irix", "sgi"):
@@ -295,6 +295,12 @@ class Parser:
 
     # ---------------------------------------------------------------- entry point
     def parse(self, args: list[str]) -> Query:
+        try:
+            return self._parse(args)
+        except _Done as done:
+            return done.query
+
+    def _parse(self, args: list[str]) -> Query:
         self.args = list(args)
         self._reset()
         self.force_bsd = False
@@ -606,10 +612,7 @@ class Parser:
             elif c == "L":
                 if self.args != ["L"]:
                     return M.exclusive("L")
-                from pstd.ps.help import specifier_list
-
-                self.env.stdout.write(specifier_list().encode())
-                raise PsExit(errors.EXIT_OK)
+                raise _Done(Query(action="list_specifiers"))
             elif c == "M":
                 self.thread_flags |= TF_B_m
             elif c == "O":
@@ -805,8 +808,7 @@ class Parser:
                 return M.exclusive("--info")
             from pstd.ps.help import info_text
 
-            self.env.stderr.write(info_text(self).encode())
-            raise PsExit(errors.EXIT_OK)
+            raise _Done(Query(action="info", action_text=info_text(self)))
         if name == "version":
             if self.args != ["--version"]:
                 return M.exclusive("--version")
@@ -815,18 +817,11 @@ class Parser:
             self.format_flags |= FF_Fc
             return None
         if name == "help":
-            arg = self._gnu_arg(rest)
-            from pstd.ps.help import help_text
-
-            self.env.stdout.write(help_text(self.prog, arg).encode())
-            raise PsExit(errors.EXIT_OK)
+            raise _Done(Query(action="help", help_section=self._gnu_arg(rest)))
         return M.UNKNOWN_GNU
 
     def _version(self):
-        from pstd.ps.help import version_text
-
-        self.env.stdout.write(version_text(self.prog).encode())
-        raise PsExit(errors.EXIT_OK)
+        raise _Done(Query(action="version"))
 
     # ---------------------------------------------------------------- trailing pids
     def _parse_trailing_pids(self):
@@ -967,7 +962,7 @@ class Parser:
                 nodes = self._spec(item, header)
                 if nodes is None:
                     if not self.errbuf:
-                        self.errbuf = M.UNKNOWN_SPEC.format(item).encode()[:79].decode(errors="ignore")
+                        self.errbuf = _cut_bytes(M.UNKNOWN_SPEC.format(item), 79)
                     err = self.errbuf
                     break
                 if width is not None:
@@ -1466,6 +1461,23 @@ def _arg_type(s: str) -> str:
     return "fail"  # "--" alone (end) and anything else are garbage
 
 
+class _Done(Exception):
+    """Unwinds the parser when an option replaces the listing (help, version, L, --info)."""
+
+    def __init__(self, query: Query) -> None:
+        super().__init__(query.action)
+        self.query = query
+
+
+def _cut_bytes(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` bytes as procps's fixed message buffer cuts it (a split character stays split).
+
+    argv arrives decoded with surrogateescape, so bytes that are not UTF-8 round-trip unchanged."""
+    return text.encode("utf-8", "surrogateescape")[:limit].decode("utf-8", "surrogateescape")
+
+
 def parse(args: list[str], env, lookup=None, prog: str = "ps") -> Query:
-    """Parse ``args`` (without the program name).  Raises PsError / PsExit."""
+    """Parse ``args`` (without the program name) into a Query; raises PsError / PsFatal, writes nothing.
+
+    Help, version, ``L`` and ``--info`` come back as ``Query.action`` for the caller to carry out."""
     return Parser(env, lookup, prog).parse(args)

@@ -136,9 +136,12 @@ class Query:
 
     # --- what to do instead of listing -----------------------------------------------
     action: str = "list"
-    """'list', 'help', 'version', 'list_specifiers' (L)."""
+    """'list', 'help', 'version', 'list_specifiers' (L), 'info' (--info): the parser only records it,
+    the caller prints it (help and version text on stdout, --info on stderr)."""
     help_section: str | None = None
     """Section named by --help=SECTION."""
+    action_text: str = ""
+    """Text an action already computed from parser state (--info's settings dump)."""
 
     @property
     def fancy(self) -> bool:

@@ -318,6 +318,7 @@ class Renderer:
         parts = []
         trunc = []  # non-last columns whose values are cut to their width
         start = 0
+        gap = 0  # most blanks a left-aligned previous column can leave before this one
         for k, c in enumerate(cols):
             if c.fmt is None or c.align == A_SIGNAL:
                 return None
@@ -325,6 +326,9 @@ class Renderer:
                 return None
             last = c.is_last
             right = c.align == A_RIGHT or (c.align == A_USER and user_num) or (c.align == A_WCHAN and wchan_num)
+            if gap + (c.width if right else 0) > SPACE_AMOUNT:
+                return None  # procps caps one run of blanks at SPACE_AMOUNT; only layout_row does that
+            gap = 1 if right else c.width + 1
             if last:
                 parts.append("%{}s".format(c.width) if right else "%s")
             else:
