@@ -5,6 +5,8 @@ in clock-derived columns and the tool's own row); tests/diff does that for chose
 from __future__ import annotations
 
 import csv
+import io
+import os
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
@@ -36,7 +38,10 @@ spec_item = st.tuples(
 spec_list = st.lists(spec_item, min_size=1, max_size=4).map(",".join)
 sort_list = st.lists(st.tuples(st.sampled_from(["", "+", "-"]), st.sampled_from(SPECS + list("CGJMNPRSTUcfgjkmnoprstuvy"))).map("".join),
                      min_size=1, max_size=3).map(",".join)
-junk = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=6)
+junk = st.one_of(
+    st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF), max_size=6),
+    st.binary(min_size=1, max_size=6).filter(lambda b: b"\0" not in b).map(os.fsdecode),  # argv need not be UTF-8
+)
 
 token = st.one_of(
     st.sampled_from(UNIX_FLAGS).map(lambda s: "-" + s),
@@ -63,3 +68,25 @@ def test_random_argv(ns, tool, argv):
     assert b"Traceback" not in got.stderr, got.stderr.decode(errors="replace")[-3000:]
     assert got.status == expected.status, (argv, expected.stderr, got.stderr)
     assert got.stderr == expected.stderr, argv
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(argv=argvs)
+def test_parse_only_raises_ps_errors_and_has_no_side_effects(argv):
+    """In process and fast: parse() never writes, and fails only with procps's errors, whose text
+    (with any argv bytes in it) reaches stderr as bytes."""
+    from pstd.env import Environment
+    from pstd.ps.errors import PsError, PsFatal
+    from pstd.ps.main import _bytes
+    from pstd.ps.parser import parse
+
+    env = Environment(stdout=io.BytesIO(), stderr=io.BytesIO(), environ=dict(h.BASE_ENV),
+                      stdout_isatty=False, terminal_size=lambda: None)
+    env.extra["own_tty"] = 0
+    try:
+        query = parse(list(argv), env)
+    except (PsError, PsFatal) as e:
+        assert isinstance(_bytes(e.message), bytes)
+    else:
+        assert query.action in ("list", "help", "version", "list_specifiers", "info")
+    assert env.stdout.getvalue() == b"" and env.stderr.getvalue() == b""
