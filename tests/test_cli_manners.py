@@ -261,3 +261,29 @@ def test_subcommands_on_a_closed_or_full_stdout(tools):
     for redirect, why in ((">&-", "Bad file descriptor"), (">/dev/full", "No space left on device")):
         status, err = _run([tools[1], "columns"], redirect)
         assert (status, err) == (1, f"{tools[1]}: write error: {why}\n".encode())
+
+
+LIGHT = """
+import json, sys
+sys.path.insert(0, {src!r})
+sys.argv = ["pstd", *{args!r}]
+from pstd.__main__ import main
+status = main()
+heavy = sorted({{m.split(".")[0] for m in sys.modules}} & {{"typer", "rich", "textual", "pyroute2", "click"}})
+with open({out!r}, "w") as f:
+    json.dump([status, heavy], f)
+"""
+
+
+@pytest.mark.parametrize("args,redirect", [
+    (["--backend=bogus", "ax"], ""), (["--backend"], ""), (["-p", "0"], ""), (["--help", "pstd"], ""),
+    (["-o", "\udcff"], ""), (["-p", "1"], ">/dev/full"), (["-p", "1"], ">&-"), (["L"], ">&-"),
+], ids=lambda v: v if isinstance(v, str) else ascii(" ".join(v)))
+def test_error_paths_stay_off_the_heavy_libraries(tmp_path, args, redirect):
+    out = tmp_path / "result.json"
+    code = LIGHT.format(src=str(SRC), args=args, out=str(out))
+    _run([sys.executable, "-c", code], redirect)
+    import json
+
+    status, heavy = json.loads(out.read_text())
+    assert heavy == [] and status in (0, 1)
