@@ -33,3 +33,69 @@ def test_controlling_terminal_found_through_dev_tty_when_streams_are_redirected(
     os.close(master)
     os.close(slave)
     assert out.strip() == "(111, 33)"
+
+
+def test_output_turns_write_failures_into_procps_write_errors():
+    import errno
+    import io
+
+    import pytest
+
+    from pstd.env import Output
+    from pstd.ps.errors import WriteError
+
+    closed = Output(None)
+    assert closed.write(b"") == 0  # nothing to write, nothing failed (procps's rule)
+    closed.flush()
+    with pytest.raises(WriteError) as info:
+        closed.write(b"x")
+    assert info.value.errno == errno.EBADF
+    assert info.value.text("/usr/bin/ps") == "/usr/bin/ps: write error: Bad file descriptor"
+    full = Output(open("/dev/full", "wb"))
+    full.write(b"x")  # buffered
+    with pytest.raises(WriteError) as info:
+        full.flush()
+    assert info.value.errno == errno.ENOSPC
+
+    class Gone(io.RawIOBase):
+        def writable(self):
+            return True
+
+        def write(self, b):
+            raise BrokenPipeError(errno.EPIPE, "pipe")
+
+    with pytest.raises(BrokenPipeError):  # the reader went away: procps exits 0, so no write error
+        Output(Gone()).write(b"x")
+
+
+def test_diagnostics_remember_a_failure_instead_of_raising():
+    from pstd.env import Diagnostics
+
+    d = Diagnostics(None)
+    d.write(b"")
+    assert not d.failed
+    d.write(b"warning\n")
+    assert d.failed
+
+
+def test_program_name_is_argv0_as_executed():
+    from pstd.env import program_name
+
+    assert program_name("/usr/local/bin/ps") == "/usr/local/bin/ps"
+    assert program_name("pstd") == "pstd"
+    assert program_name("/x/src/pstd/__main__.py") == "pstd"  # python -m pstd
+
+
+def test_terminal_detection_answers_for_ttys_pipes_and_closed_descriptors():
+    from pstd.env import stream_is_terminal
+
+    master, slave = pty.openpty()
+    r, w = os.pipe()
+    try:
+        assert stream_is_terminal(slave)
+        assert not stream_is_terminal(w)
+        assert not stream_is_terminal(None)
+    finally:
+        for fd in (master, slave, r, w):
+            os.close(fd)
+    assert not stream_is_terminal(r)  # closed
