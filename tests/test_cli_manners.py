@@ -75,11 +75,12 @@ def test_write_error_names_the_program_by_argv0(tools):
     assert _run([pstd, "-p", "1"], ">/dev/full")[1] == f"{pstd}: write error: No space left on device\n".encode()
 
 
-def _blocked_in_write(argv, env):
+def _blocked_in_write(argv, env, ignored=None):
     """Start ``argv`` with stdout on a one-page pipe nobody reads; return once it waits in write()."""
     r, w = os.pipe()
     fcntl.fcntl(w, F_SETPIPE_SZ, 4096)
-    p = subprocess.Popen(argv, stdout=w, stderr=subprocess.PIPE, env=env)
+    pre = None if ignored is None else (lambda: signal.signal(ignored, signal.SIG_IGN))
+    p = subprocess.Popen(argv, stdout=w, stderr=subprocess.PIPE, env=env, preexec_fn=pre)
     os.close(w)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -94,10 +95,10 @@ def _blocked_in_write(argv, env):
     raise AssertionError(f"{argv} never blocked in write")
 
 
-def _signalled(argv, signo):
+def _signalled(argv, signo, ignored=False):
     import threading
 
-    p, r = _blocked_in_write(argv, CLEAN)
+    p, r = _blocked_in_write(argv, CLEAN, signo if ignored else None)
     p.send_signal(signo)
     # drain stdout: procps's SIGHUP handler calls exit(), whose final flush waits for the reader
     drain = threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(r, 65536), b"")], daemon=True)
@@ -110,13 +111,16 @@ def _signalled(argv, signo):
 
 
 @needs_ps
+@pytest.mark.parametrize("ignored", [False, True], ids=["default", "inherited-ignore"])
 @pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGQUIT],
                          ids=lambda s: signal.Signals(s).name)
-def test_signal_during_output_ends_pstd_as_it_ends_ps(tools, signo):
+def test_signal_during_output_ends_pstd_as_it_ends_ps(tools, signo, ignored):
+    """ps dies by SIGINT/SIGTERM/SIGQUIT, exits 0 on SIGPIPE and 1 on SIGHUP; an ignored SIGINT or
+    SIGQUIT (a background job, nohup) stays ignored, an ignored SIGTERM or SIGHUP does not."""
     ps, pstd = tools
     argv = ["-e", "-o", "pid,args", "--cols", "4000"]  # far more than one pipe page
-    want = _signalled([ps, *argv], signo)
-    got = _signalled([pstd, *argv], signo)
+    want = _signalled([ps, *argv], signo, ignored)
+    got = _signalled([pstd, *argv], signo, ignored)
     assert b"Traceback" not in got[1]
     assert got == want
 

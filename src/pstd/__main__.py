@@ -15,26 +15,23 @@ import sys
 SUBCOMMANDS = frozenset({"backend", "columns", "version", "help"})
 
 
-def _exit_on_sigpipe(signo, frame) -> None:
-    os._exit(0)  # procps: a reader that went away is no failure ("ps | head")
-
-
-def _exit_on_sighup(signo, frame) -> None:
-    os._exit(1)
 
 
 def _signals_as_ps() -> None:
-    """Die by signals the way procps's ps does, from the first statement on.
+    """End on signals the way procps's ps does, from main()'s first statement on.
 
     Python turns SIGINT into KeyboardInterrupt (a traceback during imports) and
-    ignores SIGPIPE; ps dies by SIGINT, SIGTERM and SIGQUIT, exits 0 on SIGPIPE
-    and 1 on SIGHUP.  Dispositions the caller set to "ignore" stay ignored
-    (nohup, a shell's background job)."""
-    plan = ((signal.SIGINT, signal.SIG_DFL), (signal.SIGPIPE, _exit_on_sigpipe), (signal.SIGHUP, _exit_on_sighup))
-    for signo, action in plan:
-        if signo != signal.SIGPIPE and signal.getsignal(signo) == signal.SIG_IGN:
-            continue
-        signal.signal(signo, action)
+    ignores SIGPIPE.  ps dies by SIGINT (unless its caller ignored it, as a shell
+    does for background jobs) and by SIGTERM (even then), exits 0 on SIGPIPE and
+    1 on SIGHUP (even when nohup ignored it); SIGQUIT keeps its default."""
+    if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # imported only now, so that even this import cannot end in a KeyboardInterrupt
+    from pstd.ps.errors import EXIT_BROKEN_PIPE, EXIT_HANGUP
+
+    signal.signal(signal.SIGPIPE, lambda signo, frame: os._exit(EXIT_BROKEN_PIPE))
+    signal.signal(signal.SIGHUP, lambda signo, frame: os._exit(EXIT_HANGUP))
 
 
 def main(argv: list[str] | None = None) -> int:

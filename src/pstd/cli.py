@@ -15,6 +15,7 @@ import sys
 import typer
 
 from pstd.env import stream_is_terminal
+from pstd.ps.errors import EXIT_FAILURE, EXIT_OK, EXIT_SUBCOMMAND_USAGE
 from pstd.ps.help import PSTD_ADDITIONS as ADDITIONS
 
 _RICH = stream_is_terminal(sys.stdout)
@@ -86,7 +87,7 @@ def columns(
         if wanted is None or not wanted.value:
             choices = ", ".join(n for n, g in Group.__members__.items() if g.value)
             _say(f"pstd columns: unknown group {group!r} (choose from {choices})", err=True)
-            raise typer.Exit(2)
+            raise typer.Exit(EXIT_SUBCOMMAND_USAGE)
     rows = []
     for name in sorted(REGISTRY):
         column = REGISTRY[name]
@@ -107,7 +108,7 @@ def backend() -> None:
         chosen = choose(wanted)
     except BackendUnavailable as exc:
         _say(f"PSTD_BACKEND={wanted} -> unavailable: {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_FAILURE)
     _say(f"PSTD_BACKEND={wanted} -> {chosen}")
 
 
@@ -152,8 +153,6 @@ def run_app(args: list[str]) -> int:
         _say(WriteError(exc.errno or 0).text(program_name()), err=True)
         return EXIT_WRITE
     except Exception as exc:  # click's usage errors carry their own exit code
-        from pstd.ps.errors import EXIT_SUBCOMMAND_USAGE
-
         code = getattr(exc, "exit_code", EXIT_SUBCOMMAND_USAGE)
         show = getattr(exc, "show", None)
         if show is not None:
@@ -161,4 +160,4 @@ def run_app(args: list[str]) -> int:
         else:
             _say(f"pstd: {exc}", err=True)
         return code
-    return 0
+    return EXIT_OK
