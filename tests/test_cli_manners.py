@@ -217,10 +217,12 @@ def test_help_pstd_and_pstd_help_name_the_additions(tools):
 
 
 def test_subcommand_help_mentions_the_ps_side(tools):
-    r = _pstd(tools, "columns", "--help")
-    assert r.returncode == 0 and b"--group" in r.stdout
-    r = _pstd(tools, "backend", "--help")
-    assert r.returncode == 0
+    for sub in ("columns", "backend", "version"):
+        r = _pstd(tools, sub, "--help")
+        assert r.returncode == 0, r.stderr
+        assert b"pstd help lists what pstd adds to ps" in b" ".join(r.stdout.split()), sub  # click rewraps
+    assert b"--group" in _pstd(tools, "columns", "--help").stdout
+    assert b"PSTD_BACKEND" in _pstd(tools, "backend", "--help").stdout
     top = subprocess.run([tools[1]], capture_output=True, env=CLEAN)  # bare `pstd` is `ps`: procps's listing
     assert b"PID" in top.stdout
 

@@ -31,6 +31,9 @@ app = typer.Typer(
 )
 
 
+SEE_ALSO = "Anything but a subcommand word is a ps command line; pstd help lists what pstd adds to ps."
+
+
 def _group_names(groups) -> str:
     """Data groups as names (CRED|TTY), not the integer Python 3.11 prints for a combined IntFlag."""
     from pstd.model import Group
@@ -73,7 +76,7 @@ class _ClosedStdout(io.TextIOBase):
         raise OSError(errno.EBADF, os.strerror(errno.EBADF))
 
 
-@app.command()
+@app.command(epilog=SEE_ALSO)
 def columns(
     group: str = typer.Option("", help="Only columns that read this data group (e.g. CRED, TTY)."),
 ) -> None:
@@ -98,7 +101,7 @@ def columns(
     _print_table(["spec", "header", "width", "align", "groups", "printable"], rows)
 
 
-@app.command()
+@app.command(epilog="--backend=NAME on a ps command line overrides PSTD_BACKEND. " + SEE_ALSO)
 def backend() -> None:
     """Say which backend `pstd` would use here (PSTD_BACKEND, default auto)."""
     from pstd.backends import BackendUnavailable, choose
@@ -112,7 +115,7 @@ def backend() -> None:
     _say(f"PSTD_BACKEND={wanted} -> {chosen}")
 
 
-@app.command()
+@app.command(epilog=SEE_ALSO)
 def version() -> None:
     """Print pstd's version (``pstd -V`` answers as procps's ps does)."""
     from pstd import __version__
