@@ -85,6 +85,7 @@ _CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_c
 
 def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool,
                   parts: bool = False, ctxsw: bool = False) -> None:
+    # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None
     find = data.find
     if cred:
         i = find(b"\nUid:")
@@ -102,34 +103,31 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
             d["cap_prm"] = int(data[i + 34:i + 50], 16)
             d["cap_eff"] = int(data[i + 59:i + 75], 16)
             d["cap_bnd"] = int(data[i + 84:i + 100], 16)
+        else:
+            d["cap_inh"] = d["cap_prm"] = d["cap_eff"] = d["cap_bnd"] = None
     if sup:
         i = find(b"\nGroups:")
         d["supgids"] = tuple(map(int, data[i + 8:find(b"\n", i + 8)].split())) if i >= 0 else ()
     if sigs:
         for key, attr in _STATUS_SIG:
             i = find(key)
-            if i >= 0:
-                d[attr] = int(data[i + 8:find(b"\n", i + 8)], 16)
+            d[attr] = int(data[i + 8:find(b"\n", i + 8)], 16) if i >= 0 else None
     if mem:
-        # kernel threads and zombies have no Vm lines: the attributes stay None
         for key, n, attr in _MEM_FIND:
             i = find(key)
-            if i >= 0:
-                i += n
-                d[attr] = int(data[i:find(b" kB", i)])
+            d[attr] = int(data[i + n:find(b" kB", i)]) if i >= 0 else None
     if parts:
         for key, n, attr in _VMPARTS_FIND:
             i = find(key)
-            if i >= 0:
-                i += n
-                d[attr] = int(data[i:find(b" kB", i)])
+            d[attr] = int(data[i + n:find(b" kB", i)]) if i >= 0 else None
     if ctxsw:
         for key, n, attr in _CTXSW_FIND:
             i = find(key)
             if i >= 0:
-                i += n
-                j = find(b"\n", i)
-                d[attr] = int(data[i:j] if j >= 0 else data[i:])
+                j = find(b"\n", i + n)
+                d[attr] = int(data[i + n:j] if j >= 0 else data[i + n:])
+            else:
+                d[attr] = None
 
 
 _STATM = ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages", "data_pages",
