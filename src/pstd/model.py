@@ -85,6 +85,9 @@ class Group(IntFlag):
     """Rss limit and code, stack and register addresses (/proc/PID/stat); few columns show them."""
     VMPARTS = 1 << 45
     """VmData, VmStk, VmExe, VmLib and VmSwap of /proc/PID/status; few columns show them."""
+    CAPS = 1 << 47
+    """Capability sets.  The module sends them with CRED; apart here so that the records of
+    queries showing user names (CRED) stay small (42 attributes fit a dict's smallest large table)."""
     CTXSW = 1 << 46
     """Voluntary and involuntary context switches.  The module sends them with SCHED; procfs
     has them only in /proc/PID/status, so they have a group of their own there."""
@@ -111,8 +114,8 @@ class Task:
 
     FIELDS: dict = {
         Group.BASE: ("ppid", "pgid", "sid", "state", "comm", "kthread"),
-        Group.CRED: ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid",
-                     "cap_inh", "cap_prm", "cap_eff", "cap_bnd"),
+        Group.CRED: ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid"),
+        Group.CAPS: ("cap_inh", "cap_prm", "cap_eff", "cap_bnd"),
         Group.STAT: ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp"),
         Group.STATM: ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
                       "data_pages", "dirty_pages"),

@@ -3,7 +3,7 @@
 ``ProcfsBackend(env).dump(strategy, groups, pid=None)`` returns a list of
 :class:`pstd.model.Task`.  One read of ``/proc/PID/stat`` serves BASE, STAT,
 SCHED, TTY, ADDR and stat's MEM fields; ``status`` is read only for CRED,
-SIGNALS, MEM, VMPARTS, CTXSW and SUPGROUPS; every other group has its own file.
+SIGNALS, MEM, VMPARTS, CTXSW, CAPS and SUPGROUPS; every other group has its own file.
 Every file is read whole, whatever its size.  A task whose ``stat``
 or ``status`` cannot be read any more (ENOENT, ESRCH) has exited and is left
 out; a file that is merely gated (EACCES on environ, io, ...) leaves its
@@ -20,7 +20,7 @@ from pstd.model import Group, Strategy, Task
 _O_RDONLY = os.O_RDONLY
 _PF_KTHREAD = 0x00200000
 _STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR
-_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.VMPARTS | Group.SUPGROUPS | Group.CTXSW
+_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.VMPARTS | Group.SUPGROUPS | Group.CTXSW | Group.CAPS
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 # (group, attribute names, indices in the fields after the comm's ")") of the int fields of stat
 _STAT_INTS = (
@@ -84,7 +84,7 @@ _CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_c
 
 
 def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool,
-                  parts: bool = False, ctxsw: bool = False) -> None:
+                  parts: bool = False, ctxsw: bool = False, caps: bool = False) -> None:
     # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None
     find = data.find
     if cred:
@@ -96,6 +96,7 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
         if i >= 0:
             v = data[i + 5:find(b"\n", i + 5)].split()
             d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+    if caps:
         # four consecutive lines "CapXxx:\t" + 16 hex digits
         i = find(b"\nCapInh:")
         if i >= 0:
@@ -327,8 +328,8 @@ class ProcfsBackend:
             kept.append(t)
         return kept
 
-    split_min = 1 << 62
-    """From this many tasks on, a second thread reads part of them (see _read_many)."""
+    split_min = 2000
+    """From this many tasks on, a second thread reads half of them (see _read_split)."""
 
     def _read_many(self, items, groups: Group, threads: bool, sel) -> list[Task]:
         """items: (pid name, task directory relative to /proc, tid name or None)."""
@@ -390,6 +391,7 @@ class ProcfsBackend:
         g_sup = bool(groups & Group.SUPGROUPS)
         g_parts = bool(groups & Group.VMPARTS)
         g_ctxsw = bool(groups & Group.CTXSW)
+        g_caps = bool(groups & Group.CAPS)
         need_status = bool(groups & _STATUS_GROUPS)
         other = int(groups) & ~int(_STAT_GROUPS | _STATUS_GROUPS)
         keep = keep_early = None
@@ -443,14 +445,16 @@ class ProcfsBackend:
                 except OSError:
                     continue
                 try:
-                    sdata = _read_whole(fd, 4096)
+                    sdata = read(fd, 4096)
+                    if len(sdata) == 4096:
+                        sdata += _read_whole(fd, 65536)
                 except OSError:
                     sdata = b""
                 finally:
                     close(fd)
                 if not sdata:
                     continue
-                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw)
+                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
                 if keep is not None and not keep(t):
                     continue
             elif keep is not None:
@@ -462,14 +466,16 @@ class ProcfsBackend:
                     except OSError:
                         continue
                     try:
-                        sdata = _read_whole(fd, 4096)
+                        sdata = read(fd, 4096)
+                        if len(sdata) == 4096:
+                            sdata += _read_whole(fd, 65536)
                     except OSError:
                         sdata = b""
                     finally:
                         close(fd)
                     if not sdata:
                         continue
-                    _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw)
+                    _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
             if other:
                 _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
             if threads:
