@@ -477,7 +477,23 @@ class ProcfsBackend:
                         continue
                     _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
             if other:
-                _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
+                if other == _G_CMDLINE:  # ps's common case (aux, -ef): no call into _fill_extra
+                    try:
+                        fd = open_(rel + b"/cmdline", _O_RDONLY, dir_fd=dir_fd)
+                    except OSError:
+                        d["cmdline"] = None
+                    else:
+                        try:
+                            v = read(fd, 4096)
+                            if len(v) == 4096:
+                                v += _read_whole(fd, 65536)
+                            d["cmdline"] = v
+                        except OSError:
+                            d["cmdline"] = None
+                        finally:
+                            close(fd)
+                else:
+                    _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
             if threads:
                 t.is_thread = True
             append(t)
