@@ -113,7 +113,7 @@ def test_scheduling_columns():
 
 
 def test_signal_masks_narrow_and_wide():
-    t = task(sig_blocked="0000000000010000", sig_caught="0000000180014a07")
+    t = task(sig_blocked=0x10000, sig_caught=0x180014a07)
     assert fmt("blocked", t) == "00010000"
     assert fmt("caught", t) == "<80014a07"
     wide = ctx(wide_signals=True)

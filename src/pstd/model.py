@@ -54,6 +54,8 @@ class Group(IntFlag):
     """Memory figures of /proc/PID/status (VmLck, VmSwap, RssAnon, ...)."""
     SIGNALS = 1 << 10
     """Pending, blocked, ignored and caught signal masks."""
+    SIGNAL = SIGNALS
+    """The uapi's spelling (TASK_DIAG_SIGNAL) of the same bit."""
     WCHAN = 1 << 11
     """Wait channel name."""
     # Served by procfs only.
@@ -67,8 +69,6 @@ class Group(IntFlag):
     """Namespace inode numbers (/proc/PID/ns/*)."""
     SUPGROUPS = 1 << 36
     """Supplementary groups."""
-    MISC = 1 << 37
-    """Everything else procfs offers on request: io, oom, autogroup, limits, login uid, ..."""
     OOM = 1 << 38
     """oom_score and oom_score_adj."""
     IO = 1 << 39
@@ -85,34 +85,48 @@ class Group(IntFlag):
     """Rss limit and code, stack and register addresses (/proc/PID/stat); few columns show them."""
     VMPARTS = 1 << 45
     """VmData, VmStk, VmExe, VmLib and VmSwap of /proc/PID/status; few columns show them."""
+    CAPS = 1 << 47
+    """Capability sets.  The module sends them with CRED; apart here so that the records of
+    queries showing user names (CRED) stay small (42 attributes fit a dict's smallest large table)."""
+    CTXSW = 1 << 46
+    """Voluntary and involuntary context switches.  The module sends them with SCHED; procfs
+    has them only in /proc/PID/status, so they have a group of their own there."""
+
+
+_NUM = (int,)
+_OPT_NUM = (int, type(None))
+_OPT_BYTES = (bytes, type(None))
 
 
 class Task:
-    """One row's worth of data about a process or thread, in the units /proc uses.
+    """One row's worth of data about a process or thread: typed, backend-neutral values.
 
     Backends set the attributes of the groups they were asked for; every other
     attribute reads as None from the class defaults below, so a record costs only
     what was filled (no per-instance initialisation of ~90 fields on the hot path).
-    Times are in clock ticks (USER_HZ); memory sizes in the unit the name says
-    (``_kb`` kilobytes, ``_pages`` pages); ``vsize`` in bytes.
+    Values are what the kernel reports, never ps text and never ps defaults (no
+    "1 thread" for a 0, no "-" for an empty wait channel): the formatters make the
+    text.  None means the kernel did not report the value to this reader (file not
+    readable, line absent as for kernel threads' memory).  Times are in clock ticks
+    (USER_HZ); memory sizes in the unit the name says (``_kb`` kilobytes, ``_pages``
+    pages); ``vsize`` in bytes; masks and addresses are ints.
     """
 
     FIELDS: dict = {
         Group.BASE: ("ppid", "pgid", "sid", "state", "comm", "kthread"),
-        Group.CRED: ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid",
-                     "cap_inh", "cap_prm", "cap_eff", "cap_bnd"),
+        Group.CRED: ("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid"),
+        Group.CAPS: ("cap_inh", "cap_prm", "cap_eff", "cap_bnd"),
         Group.STAT: ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp"),
         Group.STATM: ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
                       "data_pages", "dirty_pages"),
         Group.CMDLINE: ("cmdline",),
-        Group.SCHED: ("priority", "nice", "policy", "rtprio", "processor", "flags", "start_time",
-                      "nvcsw", "nivcsw"),
+        Group.SCHED: ("priority", "nice", "policy", "rtprio", "processor", "flags", "start_time"),
         Group.TTY: ("tty", "tpgid"),
-        Group.MEM: ("vsize", "rss_pages", "vm_lck_kb", "vm_pin_kb", "vm_hwm_kb", "vm_peak_kb",
-                    "rss_anon_kb", "rss_file_kb", "rss_shmem_kb", "vm_pte_kb", "vm_rss_kb", "vm_size_kb"),
+        Group.MEM: ("vsize", "rss_pages", "vm_lck_kb", "vm_rss_kb", "vm_size_kb"),
         # Split off MEM so that a common query (aux: VSZ, RSS, the L of STAT) keeps small records.
         Group.ADDR: ("rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
         Group.VMPARTS: ("vm_data_kb", "vm_stk_kb", "vm_exe_kb", "vm_lib_kb", "vm_swap_kb"),
+        Group.CTXSW: ("nvcsw", "nivcsw"),
         Group.SIGNALS: ("sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught"),
         Group.WCHAN: ("wchan",),
         Group.ENVIRON: ("environ",),
@@ -120,7 +134,6 @@ class Task:
         Group.LABEL: ("label",),
         Group.NS: ("ns",),
         Group.SUPGROUPS: ("supgids",),
-        Group.MISC: ("misc",),
         Group.OOM: ("oom_score", "oom_adj"),
         Group.IO: ("io",),
         Group.SMAPS: ("pss_kb", "private_clean_kb", "private_dirty_kb"),
@@ -128,25 +141,63 @@ class Task:
         Group.LOGIN: ("loginuid",),
         Group.AUTOGROUP: ("autogroup_id", "autogroup_nice"),
     }
-    """Which attributes each data group fills (documentation and a check for backends)."""
+    """Which attributes each data group fills.  A backend asked for a group sets every one
+    of them (tests/test_conformance.py checks each backend against FIELD_TYPES)."""
+
+    FIELD_TYPES: dict = {
+        **dict.fromkeys(("ppid", "pgid", "sid", "tpgid", "ruid", "euid", "suid", "fsuid", "rgid", "egid",
+                         "sgid", "fsgid", "minflt", "cminflt", "majflt", "cmajflt", "utime", "stime",
+                         "cutime", "cstime", "nlwp", "priority", "nice", "policy", "rtprio", "processor",
+                         "flags", "start_time", "vsize", "rss_pages", "rsslim", "start_code", "end_code",
+                         "start_stack", "kstk_esp", "kstk_eip"), _NUM),
+        **dict.fromkeys(("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
+                         "data_pages", "dirty_pages", "vm_lck_kb", "vm_rss_kb", "vm_size_kb", "vm_data_kb",
+                         "vm_stk_kb", "vm_exe_kb", "vm_lib_kb", "vm_swap_kb", "nvcsw", "nivcsw",
+                         "oom_score", "oom_adj", "pss_kb", "private_clean_kb", "private_dirty_kb",
+                         "loginuid", "autogroup_id", "autogroup_nice", "cap_inh", "cap_prm", "cap_eff",
+                         "cap_bnd", "sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught"),
+                        _OPT_NUM),
+        "state": (str,),
+        "comm": (str,),
+        "kthread": (bool,),
+        "tty": _NUM,
+        "cmdline": _OPT_BYTES,
+        "environ": _OPT_BYTES,
+        "cgroup": _OPT_BYTES,
+        "label": _OPT_BYTES,
+        "exe": _OPT_BYTES,
+        "wchan": (str, type(None)),
+        "ns": (dict,),
+        "supgids": (tuple,),
+        "io": (dict, type(None)),
+    }
+    """The Python types each attribute may hold once its group is filled (``type(None)``:
+    the kernel may not report it to this reader).  ``FORMS`` says what the values mean."""
 
     FORMS: dict = {
-        "comm": "str: the task name as /proc/PID/stat shows it (utf-8, surrogateescape)",
-        "state": "str: one letter (R S D T t X Z P I)",
-        "kthread": "bool: PF_KTHREAD set",
-        "tty": "int: device number as /proc/PID/stat field 7 (0: none)",
-        "cmdline": "bytes: raw /proc/PID/cmdline (NUL separated); b'' when empty, None when unreadable",
-        "environ": "bytes: raw /proc/PID/environ; None when unreadable",
-        "cgroup": "bytes: raw /proc/PID/cgroup",
-        "label": "bytes: raw /proc/PID/attr/current; None when unreadable",
-        "exe": "bytes: target of /proc/PID/exe; None when unreadable",
-        "wchan": "str: procps's wchan text ('-' for 0, '?' when unreadable)",
-        "sig_*": "str: 16 hex digits as in /proc/PID/status",
-        "ns": "dict: namespace kind ('ipc', 'mnt', 'net', 'pid', 'user', 'uts', 'cgroup', 'time') -> inode",
-        "supgids": "tuple[int, ...]: supplementary group ids",
-        "io": "dict: /proc/PID/io keys -> int; None when unreadable",
+        "comm": "the task name as /proc/PID/stat shows it (utf-8, surrogateescape)",
+        "state": "one letter (R S D T t X Z P I)",
+        "kthread": "PF_KTHREAD set",
+        "tty": "device number as /proc/PID/stat field 7 (0: none)",
+        "nlwp": "threads in the group as the kernel counts them (0 is kept as 0)",
+        "cap_*": "capability sets as 64-bit masks",
+        "sig_*": "signal masks as ints (bit n-1: signal n)",
+        "cmdline": "raw /proc/PID/cmdline, whole (NUL separated); b'' when empty, None when unreadable",
+        "environ": "raw /proc/PID/environ, whole; None when unreadable",
+        "cgroup": "raw /proc/PID/cgroup; None when unreadable",
+        "label": "raw /proc/PID/attr/current; None when unreadable",
+        "exe": "target of /proc/PID/exe; None when unreadable",
+        "wchan": "the kernel symbol the task waits in, as the kernel names it; '' when it is not "
+                 "waiting; None when unreadable",
+        "ns": "namespace kind ('cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts') -> inode; "
+              "a kind that cannot be read is absent",
+        "supgids": "supplementary group ids, in the kernel's order",
+        "io": "/proc/PID/io keys -> int; None when unreadable",
+        "vm_*_kb": "None for a task without memory (kernel thread, zombie)",
+        "loginuid": "as the kernel stores it (4294967295: unset); None when unreadable",
+        "autogroup_id": "None when unreadable or autogroups are off",
     }
-    """The Python form of the attributes whose form the name does not say."""
+    """What the values mean where the name does not say."""
 
     is_thread = False
     """True for a thread row (-L, -T, H, m) rather than a process row."""

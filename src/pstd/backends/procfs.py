@@ -2,8 +2,9 @@
 
 ``ProcfsBackend(env).dump(strategy, groups, pid=None)`` returns a list of
 :class:`pstd.model.Task`.  One read of ``/proc/PID/stat`` serves BASE, STAT,
-SCHED, TTY and stat's MEM fields; ``status`` is read only for CRED, SIGNALS,
-MEM and SUPGROUPS; every other group has its own file.  A task whose ``stat``
+SCHED, TTY, ADDR and stat's MEM fields; ``status`` is read only for CRED,
+SIGNALS, MEM, VMPARTS, CTXSW, CAPS and SUPGROUPS; every other group has its own file.
+Every file is read whole, whatever its size.  A task whose ``stat``
 or ``status`` cannot be read any more (ENOENT, ESRCH) has exited and is left
 out; a file that is merely gated (EACCES on environ, io, ...) leaves its
 fields None, which the formatters print as procps does.
@@ -11,7 +12,6 @@ fields None, which the formatters print as procps does.
 
 from __future__ import annotations
 
-import marshal
 import os
 from operator import itemgetter
 
@@ -20,9 +20,8 @@ from pstd.model import Group, Strategy, Task
 _O_RDONLY = os.O_RDONLY
 _PF_KTHREAD = 0x00200000
 _STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR
-_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.VMPARTS | Group.SUPGROUPS
+_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.VMPARTS | Group.SUPGROUPS | Group.CTXSW | Group.CAPS
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
-_MAX_ARGS = 131072
 # (group, attribute names, indices in the fields after the comm's ")") of the int fields of stat
 _STAT_INTS = (
     (Group.BASE, ("ppid", "pgid", "sid"), (1, 2, 3)),
@@ -43,186 +42,139 @@ _G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
     int(Group.OOM), int(Group.IO), int(Group.SMAPS), int(Group.EXE), int(Group.LOGIN), int(Group.AUTOGROUP))
 
 
-def _cpus() -> int:
-    """How many cpus this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+def _read_whole(fd: int, size: int) -> bytes:
+    """The rest of an open file: one read when it fits ``size``, more reads until EOF when not.
+
+    procfs fills a read as far as the data goes, so a short read is the end; a full one
+    may not be (a status with thousands of supplementary groups is over 8 KiB)."""
+    data = os.read(fd, size)
+    if len(data) < size:
+        return data
+    chunks = [data]
+    while True:
+        b = os.read(fd, 65536)
+        if not b:
+            return b"".join(chunks)
+        chunks.append(b)
 
 
 def _read_small(path: bytes, size: int = 4096, dir_fd=None):
-    """The file's bytes (one read), or None when it cannot be opened or read."""
+    """The file's bytes (whole), or None when it cannot be opened or read."""
     try:
         fd = os.open(path, _O_RDONLY, dir_fd=dir_fd)
     except OSError:
         return None
     try:
-        return os.read(fd, size)
+        return _read_whole(fd, size)
     except OSError:
         return None
     finally:
         os.close(fd)
 
 
-def _read_all(path: bytes, limit: int = _MAX_ARGS, dir_fd=None):
-    """The file's bytes up to ``limit``, or None when it cannot be opened.
-
-    procfs fills a read as far as the data goes, so a short read is the end:
-    most files here take a single read(2).
-    """
-    try:
-        fd = os.open(path, _O_RDONLY, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        try:
-            first = os.read(fd, 4096)
-        except OSError:
-            return None
-        if len(first) < 4096:
-            return first
-        chunks = [first]
-        total = len(first)
-        while total < limit:
-            try:
-                b = os.read(fd, min(65536, limit - total))
-            except OSError:
-                break
-            if not b:
-                break
-            chunks.append(b)
-            total += len(b)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-_STATUS_MEM = {
-    b"VmLck": "vm_lck_kb", b"VmPin": "vm_pin_kb", b"VmHWM": "vm_hwm_kb", b"VmPeak": "vm_peak_kb",
-    b"VmSwap": "vm_swap_kb", b"RssAnon": "rss_anon_kb", b"RssFile": "rss_file_kb",
-    b"RssShmem": "rss_shmem_kb", b"VmData": "vm_data_kb", b"VmStk": "vm_stk_kb",
-    b"VmExe": "vm_exe_kb", b"VmLib": "vm_lib_kb", b"VmPTE": "vm_pte_kb", b"VmRSS": "vm_rss_kb",
-    b"VmSize": "vm_size_kb",
-}
-_STATUS_SIG = {
-    b"SigPnd": "sig_pending", b"ShdPnd": "sig_shared", b"SigBlk": "sig_blocked",
-    b"SigIgn": "sig_ignored", b"SigCgt": "sig_caught",
-}
-_STATUS_CAP = {b"CapInh": "cap_inh", b"CapPrm": "cap_prm", b"CapEff": "cap_eff", b"CapBnd": "cap_bnd"}
-
-
-def _field(data: bytes, key: bytes):
-    """The value of status line ``key`` (given as b"\\nKey:"), or None."""
-    i = data.find(key)
-    if i < 0:
-        return None
-    i += len(key)
-    j = data.find(b"\n", i)
-    return data[i:j] if j >= 0 else data[i:]
-
-
-_MEM_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_MEM.items())
-_SIG_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_SIG.items())
-# The status memory lines ps formatters read (VmPeak, VmHWM, Rss* are left to other consumers).
-_MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, _STATUS_MEM[k]) for k in (b"VmRSS", b"VmSize"))
-_VMPARTS_FIND = tuple((b"\n" + k + b":", len(k) + 2, _STATUS_MEM[k]) for k in (
-    b"VmData", b"VmStk", b"VmExe", b"VmLib", b"VmSwap"))
-_CAP_KEYS = tuple((b"\n" + k + b":", v) for k, v in _STATUS_CAP.items())
+_STATUS_SIG = ((b"\nSigPnd:", "sig_pending"), (b"\nShdPnd:", "sig_shared"), (b"\nSigBlk:", "sig_blocked"),
+               (b"\nSigIgn:", "sig_ignored"), (b"\nSigCgt:", "sig_caught"))
+# (key, length, attribute) of the "NNN kB" lines each group takes from status
+_MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, v) for k, v in (
+    (b"VmLck", "vm_lck_kb"), (b"VmRSS", "vm_rss_kb"), (b"VmSize", "vm_size_kb")))
+_VMPARTS_FIND = tuple((b"\n" + k + b":", len(k) + 2, v) for k, v in (
+    (b"VmData", "vm_data_kb"), (b"VmStk", "vm_stk_kb"), (b"VmExe", "vm_exe_kb"), (b"VmLib", "vm_lib_kb"),
+    (b"VmSwap", "vm_swap_kb")))
+_CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_ctxt_switches:", 28, "nivcsw"))
 
 
 def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool,
-                  parts: bool = False) -> None:
-    # Capability sets are not parsed: no ps column shows them (cap_* stay None).
+                  parts: bool = False, ctxsw: bool = False, caps: bool = False) -> None:
+    # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None
+    find = data.find
     if cred:
-        i = data.find(b"\nUid:")
+        i = find(b"\nUid:")
         if i >= 0:
-            v = data[i + 5:data.find(b"\n", i + 5)].split()
+            v = data[i + 5:find(b"\n", i + 5)].split()
             d["ruid"], d["euid"], d["suid"], d["fsuid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
-        i = data.find(b"\nGid:")
+        i = find(b"\nGid:")
         if i >= 0:
-            v = data[i + 5:data.find(b"\n", i + 5)].split()
+            v = data[i + 5:find(b"\n", i + 5)].split()
             d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
-    if sup:
-        v = _field(data, b"\nGroups:")
-        d["supgids"] = tuple(int(x) for x in v.split()) if v else ()
-    if sigs:
-        i = data.find(b"\nSigPnd:")
+    if caps:
+        # four consecutive lines "CapXxx:\t" + 16 hex digits
+        i = find(b"\nCapInh:")
         if i >= 0:
-            j = data.find(b"\nCap", i)
-            for line in data[i + 1:j if j >= 0 else len(data)].split(b"\n"):
-                k, _, v = line.partition(b":")
-                attr = _STATUS_SIG.get(k)
-                if attr is not None:
-                    d[attr] = v.strip().decode("ascii")
+            d["cap_inh"] = int(data[i + 9:i + 25], 16)
+            d["cap_prm"] = int(data[i + 34:i + 50], 16)
+            d["cap_eff"] = int(data[i + 59:i + 75], 16)
+            d["cap_bnd"] = int(data[i + 84:i + 100], 16)
+        else:
+            d["cap_inh"] = d["cap_prm"] = d["cap_eff"] = d["cap_bnd"] = None
+    if sup:
+        i = find(b"\nGroups:")
+        d["supgids"] = tuple(map(int, data[i + 8:find(b"\n", i + 8)].split())) if i >= 0 else ()
+    if sigs:
+        for key, attr in _STATUS_SIG:
+            i = find(key)
+            d[attr] = int(data[i + 8:find(b"\n", i + 8)], 16) if i >= 0 else None
     if mem:
-        # procps starts VmLck (and the VMPARTS) at 0: kernel threads and zombies have no Vm lines
-        i = data.find(b"\nVmLck:")
-        d["vm_lck_kb"] = int(data[i + 7:data.find(b" kB", i)]) if i >= 0 else 0
         for key, n, attr in _MEM_FIND:
-            i = data.find(key)
-            if i >= 0:
-                i += n
-                d[attr] = int(data[i:data.find(b" kB", i)])
+            i = find(key)
+            d[attr] = int(data[i + n:find(b" kB", i)]) if i >= 0 else None
     if parts:
         for key, n, attr in _VMPARTS_FIND:
-            i = data.find(key)
-            d[attr] = int(data[i + n:data.find(b" kB", i)]) if i >= 0 else 0
+            i = find(key)
+            d[attr] = int(data[i + n:find(b" kB", i)]) if i >= 0 else None
+    if ctxsw:
+        for key, n, attr in _CTXSW_FIND:
+            i = find(key)
+            if i >= 0:
+                j = find(b"\n", i + n)
+                d[attr] = int(data[i + n:j] if j >= 0 else data[i + n:])
+            else:
+                d[attr] = None
 
 
-def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, dir_fd) -> bool:
-    """Fill the groups that have files of their own.  False when the task has gone.
+_STATM = ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages", "data_pages",
+          "dirty_pages")
+
+
+def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, dir_fd) -> None:
+    """Fill the groups that have files of their own.
 
     ``base``/``procdir``: absolute task and process directories; ``rel``: the task
     directory relative to ``dir_fd`` (the open /proc), for the hot files."""
     if groups & _G_CMDLINE:
-        d["cmdline"] = _read_all(rel + b"/cmdline", dir_fd=dir_fd)
+        d["cmdline"] = _read_small(rel + b"/cmdline", 4096, dir_fd)
     if groups & _G_ENVIRON:
-        d["environ"] = _read_all(rel + b"/environ", dir_fd=dir_fd)
+        d["environ"] = _read_small(rel + b"/environ", 4096, dir_fd)
     if groups & _G_STATM:
-        v = _read_small(rel + b"/statm", 256, dir_fd=dir_fd)
+        v = _read_small(rel + b"/statm", 256, dir_fd)
         f = v.split() if v else ()
         if len(f) >= 7:
-            (d["size_pages"], d["resident_pages"], d["shared_pages"], d["text_pages"], d["lib_pages"],
-             d["data_pages"], d["dirty_pages"]) = (int(x) for x in f[:7])
+            d.update(zip(_STATM, map(int, f[:7])))
         else:
-            for k in ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
-                      "data_pages", "dirty_pages"):
-                d[k] = 0
+            d.update(dict.fromkeys(_STATM))
     if groups & _G_WCHAN:
-        w = _read_small(base + b"/wchan", 63)
-        if not w:
-            d["wchan"] = "?"
-        elif w == b"0":
-            d["wchan"] = "-"
-        else:
-            i = 0
-            if w[:1] == b".":
-                i = 1
-            while w[i:i + 1] == b"_":
-                i += 1
-            d["wchan"] = w[i:].split(b"\0", 1)[0].decode("utf-8", "replace")
+        # the kernel writes "0" for a task that is not waiting, nothing when the reader may not know
+        w = _read_small(base + b"/wchan", 128)
+        d["wchan"] = None if not w else "" if w == b"0" else w.decode("utf-8", "replace")
     if groups & _G_CGROUP:
-        d["cgroup"] = _read_all(base + b"/cgroup")
+        d["cgroup"] = _read_small(base + b"/cgroup")
     if groups & _G_LABEL:
-        d["label"] = _read_small(procdir + b"/attr/current", 4096)
+        d["label"] = _read_small(procdir + b"/attr/current")
     if groups & _G_NS:
         ns = {}
         for kind in _NS_KINDS:
             try:
                 ns[kind] = os.stat(base + b"/ns/" + kind.encode()).st_ino
             except OSError:
-                ns[kind] = 0
+                pass
         d["ns"] = ns
     if groups & _G_OOM:
-        v = _read_small(base + b"/oom_score", 64)
-        d["oom_score"] = _leading_int(v, 0)
-        v = _read_small(base + b"/oom_score_adj", 64)
-        d["oom_adj"] = _leading_int(v, 0)
+        d["oom_score"] = _leading_int(_read_small(base + b"/oom_score", 64))
+        d["oom_adj"] = _leading_int(_read_small(base + b"/oom_score_adj", 64))
     if groups & _G_IO:
-        v = _read_small(base + b"/io", 4096)
-        io = {}
-        if v:
+        v = _read_small(base + b"/io")
+        io = None
+        if v is not None:
+            io = {}
             for line in v.split(b"\n"):
                 k, sep, val = line.partition(b":")
                 if sep:
@@ -232,31 +184,30 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
                         pass
         d["io"] = io
     if groups & _G_SMAPS:
-        v = _read_small(base + b"/smaps_rollup", 8192)
-        pss = pc = pdirty = 0
+        v = _read_small(base + b"/smaps_rollup")
+        pss = pc = pdirty = None
         if v:
             for line in v.split(b"\n"):
                 k, sep, val = line.partition(b":")
                 if not sep:
                     continue
                 if k == b"Pss":
-                    pss = _leading_int(val, 0)
+                    pss = _leading_int(val)
                 elif k == b"Private_Clean":
-                    pc = _leading_int(val, 0)
+                    pc = _leading_int(val)
                 elif k == b"Private_Dirty":
-                    pdirty = _leading_int(val, 0)
+                    pdirty = _leading_int(val)
         d["pss_kb"], d["private_clean_kb"], d["private_dirty_kb"] = pss, pc, pdirty
     if groups & _G_EXE:
         try:
-            d["exe"] = os.readlink(base + b"/exe")[:_MAX_ARGS - 1]
+            d["exe"] = os.readlink(base + b"/exe")
         except OSError:
             d["exe"] = None
     if groups & _G_LOGIN:
-        v = _read_small(base + b"/loginuid", 64)
-        d["loginuid"] = _leading_int(v, -1) if v else None
+        d["loginuid"] = _leading_int(_read_small(base + b"/loginuid", 64))
     if groups & _G_AUTOGROUP:
         v = _read_small(base + b"/autogroup", 64)
-        ag_id, ag_nice = -1, 0
+        ag_id = ag_nice = None
         if v and v.startswith(b"/autogroup-"):
             parts = v[11:].split()
             try:
@@ -266,26 +217,30 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
             except (ValueError, IndexError):
                 pass
         d["autogroup_id"], d["autogroup_nice"] = ag_id, ag_nice
-    return True
 
 
-def _leading_int(v, default):
+def _leading_int(v):
+    """The first decimal number of ``v``, or None."""
     if not v:
-        return default
+        return None
     s = v.split()
     if not s:
-        return default
+        return None
     try:
-        n = int(s[0])
+        return int(s[0])
     except ValueError:
-        return default
-    # atoi into an int: 4294967295 reads as -1
-    n &= 0xFFFFFFFF
-    return n - (1 << 32) if n >= (1 << 31) else n
+        return None
 
 
 class ProcfsBackend:
-    """Reads tasks from procfs."""
+    """Reads tasks from procfs.
+
+    Safe to use from a library or a threaded program: it keeps no state between
+    dumps beyond the /proc path, never forks and changes nothing process-wide.
+    """
+
+    groups = Group(0)
+    """Every group this backend fills (set below from Task.FIELDS)."""
 
     def __init__(self, env=None, proc: str | None = None) -> None:
         if proc is None:
@@ -308,32 +263,45 @@ class ProcfsBackend:
         return [n for n in names if n.isdigit()]
 
     # ------------------------------------------------------------------ dump
-    def dump(self, strategy: Strategy, groups: Group, pid: int | None = None) -> list[Task]:
+    def dump(self, strategy: Strategy, groups: Group, pid: int | None = None,
+             keep=None, keep_groups: Group = Group.BASE) -> list[Task]:
+        """The tasks of ``strategy`` with the data of ``groups`` (BASE always).
+
+        ``keep(task) -> bool``, when given, drops tasks before the files of the other
+        groups are read: it sees a record holding pid, tid and the data of
+        ``keep_groups`` only (``Group.NONE``: pid and tid, before any file is opened).
+        A selection such as ``-p 1`` or ``-u root`` so reads only the status (or
+        cmdline, ...) of the tasks it keeps.
+        """
         groups = Group(groups) | Group.BASE
-        proc = self.proc
+        if keep is not None:
+            groups |= keep_groups
         strategy = Strategy(strategy)
+        sel = None if keep is None else (keep, int(keep_groups))
         if strategy == Strategy.ALL:
-            return self._read_many([(n, n, None) for n in self._pids()], groups, False)
+            return self._read_many([(n, n, None) for n in self._pids()], groups, False, sel)
         if strategy == Strategy.ALL_THREAD:
             items = []
             for n in self._pids():
                 tids = self._tids(n)
-                if not tids:
-                    continue
                 # procps reads a thread-group leader's row from /proc/PID (process-wide figures)
                 items.extend((n, n if t == n else n + b"/task/" + t, t) for t in tids)
-            return self._read_many(items, groups, True)
+            return self._read_many(items, groups, True, sel)
         if pid is None:
             raise ValueError(f"{strategy.name} needs a pid")
         p = str(int(pid)).encode()
         if strategy == Strategy.ONE:
-            return self._read_many([(p, p, None)], groups, False)
+            return self._read_many([(p, p, None)], groups, False, sel)
         if strategy == Strategy.THREAD:
             return self._read_many(
-                [(p, p if t == p else p + b"/task/" + t, t) for t in self._tids(p)], groups, True)
+                [(p, p if t == p else p + b"/task/" + t, t) for t in self._tids(p)], groups, True, sel)
         if strategy == Strategy.CHILDREN:
-            rows = self._read_many([(n, n, None) for n in self._pids()], groups, False)
-            return [t for t in rows if t.ppid == pid]
+            want = int(pid)
+
+            def child(t, _keep=keep):
+                return t.ppid == want and (_keep is None or _keep(t))
+            cg = int(Group.BASE) | (int(keep_groups) if keep is not None else 0)
+            return self._read_many([(n, n, None) for n in self._pids()], groups, False, (child, cg))
         raise ValueError(f"unknown strategy {strategy!r}")
 
     def fill(self, tasks: list[Task], groups: Group) -> list[Task]:
@@ -348,7 +316,7 @@ class ProcfsBackend:
                 items.append((p, p + b"/task/" + str(t.tid).encode(), str(t.tid).encode()))
             else:
                 items.append((p, p, str(t.tid).encode()))
-        fresh = {(r.pid, r.tid): r for r in self._read_many(items, Group(groups) | Group.BASE, False)}
+        fresh = {(r.pid, r.tid): r for r in self._read_many(items, Group(groups) | Group.BASE, False, None)}
         kept = []
         for t in tasks:
             r = fresh.get((t.pid, t.tid))
@@ -360,110 +328,56 @@ class ProcfsBackend:
             kept.append(t)
         return kept
 
-    parallel_min = 4000
-    """From this many tasks on, a forked helper reads part of them on another cpu."""
+    split_min = 2000
+    """From this many tasks on, a second thread reads half of them (see _read_split)."""
 
-    def _read_many(self, items, groups: Group, threads: bool) -> list[Task]:
+    def _read_many(self, items, groups: Group, threads: bool, sel) -> list[Task]:
         """items: (pid name, task directory relative to /proc, tid name or None)."""
         try:
             dir_fd = os.open(self.proc, os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             return []
         try:
-            if len(items) >= self.parallel_min and _cpus() > 1:
-                return self._read_split(items, groups, threads, dir_fd)
-            return self._read_items(items, groups, threads, dir_fd)
+            if len(items) >= self.split_min:
+                return self._read_split(items, groups, threads, sel, dir_fd)
+            return self._read_items(items, groups, threads, sel, dir_fd)
         finally:
             os.close(dir_fd)
 
-    def _read_split(self, items, groups: Group, threads: bool, dir_fd: int) -> list[Task]:
-        """Read ``items`` with a forked helper taking the second part.
+    def _read_split(self, items, groups: Group, threads: bool, sel, dir_fd: int) -> list[Task]:
+        """Read the second half of ``items`` on another thread; order kept.
 
-        Most of a dump is the kernel formatting /proc files and Python parsing them,
-        one task at a time: a second process doing half the tasks on the other cpu
-        nearly halves the wall time.  The helper sends its records back marshalled
-        (dicts of ints, strs, bytes, bools, tuples); the order of ``items`` is kept.
-        Anything going wrong with the helper makes this process read its part itself.
-        """
-        cut = len(items) * 9 // 20
-        mine, theirs = items[:cut], items[cut:]
-        # this process reads its own row, as a single reader would (state R, not waiting on the helper)
-        me = str(os.getpid()).encode()
-        helper_first = any(item[0] == me for item in theirs)
-        if helper_first:
-            cut = len(items) - cut
-            theirs, mine = items[:cut], items[cut:]
-        try:
-            rfd, wfd = os.pipe()
-        except OSError:
-            return self._read_items(items, groups, threads, dir_fd)
-        try:
-            child = os.fork()
-        except OSError:
-            os.close(rfd)
-            os.close(wfd)
-            return self._read_items(items, groups, threads, dir_fd)
-        if child == 0:  # pragma: no cover - runs in the helper
-            status = 1
+        The kernel formats /proc files with the GIL released, so one thread's reads
+        overlap the other's parsing."""
+        import threading
+
+        cut = len(items) // 2
+        out: list = []
+        err: list = []
+
+        def work():
             try:
-                os.close(rfd)
-                recs = self._read_items(theirs, groups, threads, dir_fd)
-                data = memoryview(marshal.dumps([t.__dict__ for t in recs]))
-                del recs
-                while data:
-                    data = data[os.write(wfd, data):]
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(wfd)
+                out.extend(self._read_items(items[cut:], groups, threads, sel, dir_fd))
+            except BaseException as e:  # re-raised in the caller's thread
+                err.append(e)
+        th = threading.Thread(target=work, name="pstd-procfs")
+        th.start()
         try:
-            out = self._read_items(mine, groups, threads, dir_fd)
-            chunks = []
-            while True:
-                b = os.read(rfd, 1 << 20)
-                if not b:
-                    break
-                chunks.append(b)
+            first = self._read_items(items[:cut], groups, threads, sel, dir_fd)
         finally:
-            os.close(rfd)
-            _, status = os.waitpid(child, 0)
-        rest = None
-        if status == 0 and chunks:
-            data = b"".join(chunks)
-            del chunks
-            try:
-                rest = marshal.loads(data)
-            except (EOFError, ValueError, TypeError):
-                rest = None
-            del data
-        if rest is None:
-            rest_tasks = self._read_items(theirs, groups, threads, dir_fd)
-        else:
-            new = Task.__new__
-            rest_tasks = []
-            append = rest_tasks.append
-            for d in rest:
-                t = new(Task)
-                t.__dict__ = d
-                append(t)
-            del rest
-        if helper_first:
-            rest_tasks.extend(out)
-            return rest_tasks
-        out.extend(rest_tasks)
-        return out
+            th.join()
+        if err:
+            raise err[0]
+        first.extend(out)
+        return first
 
-    def _read_items(self, items, groups: Group, threads: bool, dir_fd: int) -> list[Task]:
+    def _read_items(self, items, groups: Group, threads: bool, sel, dir_fd: int) -> list[Task]:
         proc_slash = self.proc + b"/"
         out = []
         append = out.append
         new = Task.__new__
         open_, read, close = os.open, os.read, os.close
         want_stat_extra = bool(groups & (Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR))
-        g_stat = bool(groups & Group.STAT)
-        g_sched = bool(groups & Group.SCHED)
-        g_mem = bool(groups & Group.MEM)
-        g_parts = bool(groups & Group.VMPARTS)
         # every int field of stat the groups ask for, converted in one map() and zipped into the record
         keys, idx = ("pid", "tid"), ()
         for g, k, i in _STAT_INTS:
@@ -473,19 +387,42 @@ class ProcfsBackend:
         pick = itemgetter(*idx)
         g_cred = bool(groups & Group.CRED)
         g_sig = bool(groups & Group.SIGNALS)
+        g_mem = bool(groups & Group.MEM)
         g_sup = bool(groups & Group.SUPGROUPS)
+        g_parts = bool(groups & Group.VMPARTS)
+        g_ctxsw = bool(groups & Group.CTXSW)
+        g_caps = bool(groups & Group.CAPS)
         need_status = bool(groups & _STATUS_GROUPS)
         other = int(groups) & ~int(_STAT_GROUPS | _STATUS_GROUPS)
+        keep = keep_early = None
+        status_first = False
+        if sel is not None:
+            keep, kg = sel
+            if kg == 0:
+                keep_early = keep
+                keep = None
+            else:
+                # the status groups the selection needs are parsed before it runs
+                status_first = bool(kg & _G_STATUS_ALL) and need_status
+                if kg & ~(_G_STAT_ALL | _G_STATUS_ALL):
+                    raise ValueError("keep_groups: only groups of stat and status may be read before keep")
         # split only as far as the groups need: BASE stops at the flags (field 9)
         nsplit = 40 if want_stat_extra else 7
         nmin = 39 if want_stat_extra else 7
         for name, rel, tid in items:
+            if keep_early is not None:
+                probe = new(Task)
+                probe.__dict__ = {"pid": int(name), "tid": int(tid or name)}
+                if not keep_early(probe):
+                    continue
             try:
                 fd = open_(rel + b"/stat", _O_RDONLY, dir_fd=dir_fd)
             except OSError:
                 continue
             try:
-                data = read(fd, 2048)
+                data = read(fd, 1024)
+                if len(data) == 1024:
+                    data += _read_whole(fd, 4096)
             except OSError:
                 data = b""
             finally:
@@ -500,27 +437,72 @@ class ProcfsBackend:
             d["comm"] = data[data.find(b"(") + 1:r].decode("utf-8", "surrogateescape")
             d["state"] = chr(f[0][0])
             d["kthread"] = bool(int(f[6]) & _PF_KTHREAD)
-            if g_stat and not d["nlwp"]:
-                d["nlwp"] = 1
-            if need_status:
+            t = new(Task)
+            t.__dict__ = d
+            if need_status and (status_first or keep is None):
                 try:
                     fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
                 except OSError:
                     continue
                 try:
-                    sdata = read(fd, 8192)
+                    sdata = read(fd, 4096)
+                    if len(sdata) == 4096:
+                        sdata += _read_whole(fd, 65536)
                 except OSError:
                     sdata = b""
                 finally:
                     close(fd)
                 if not sdata:
                     continue
-                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts)
+                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
+                if keep is not None and not keep(t):
+                    continue
+            elif keep is not None:
+                if not keep(t):
+                    continue
+                if need_status:
+                    try:
+                        fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
+                    except OSError:
+                        continue
+                    try:
+                        sdata = read(fd, 4096)
+                        if len(sdata) == 4096:
+                            sdata += _read_whole(fd, 65536)
+                    except OSError:
+                        sdata = b""
+                    finally:
+                        close(fd)
+                    if not sdata:
+                        continue
+                    _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
             if other:
-                _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
-            t = new(Task)
-            t.__dict__ = d
+                if other == _G_CMDLINE:  # ps's common case (aux, -ef): no call into _fill_extra
+                    try:
+                        fd = open_(rel + b"/cmdline", _O_RDONLY, dir_fd=dir_fd)
+                    except OSError:
+                        d["cmdline"] = None
+                    else:
+                        try:
+                            v = read(fd, 4096)
+                            if len(v) == 4096:
+                                v += _read_whole(fd, 65536)
+                            d["cmdline"] = v
+                        except OSError:
+                            d["cmdline"] = None
+                        finally:
+                            close(fd)
+                else:
+                    _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
             if threads:
                 t.is_thread = True
             append(t)
         return out
+
+
+_G_STAT_ALL = int(_STAT_GROUPS)
+_G_STATUS_ALL = int(_STATUS_GROUPS)
+ProcfsBackend.groups = Group(0)
+for _g in Task.FIELDS:
+    ProcfsBackend.groups |= _g
+del _g

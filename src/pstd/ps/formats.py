@@ -594,10 +594,17 @@ def f_tty4(t, ctx):
 
 
 def wchan_text(t) -> str:
+    """procps's wchan text from the raw kernel symbol: '?' unreadable, '-' not waiting."""
     w = t.wchan
     if w is None:
         return "?"
-    return w
+    if not w:
+        return "-"
+    # procps reads at most 63 bytes and drops a leading '.' and any leading '_'
+    w = w[:63]
+    if w[:1] == ".":
+        w = w[1:]
+    return w.lstrip("_")
 
 
 def f_wchan(t, ctx, room=BIG_ROOM):
@@ -608,30 +615,27 @@ def f_wchan(t, ctx, room=BIG_ROOM):
 
 
 def sig_text(mask) -> str:
+    """A mask as /proc/PID/status prints it (16 hex digits); '' when not read."""
     if mask is None:
         return ""
-    return mask
+    return "%016x" % mask
 
 
-def _sig(text: str, ctx) -> str:
-    n = len(text)
+def _sig(mask, ctx) -> str:
+    if mask is None:
+        return "00000000"
     if ctx.wide_signals:
-        if n > 8:
-            return text
-        return "00000000" + text
-    stripped = text.lstrip("0")
-    if len(stripped) > 8:
-        return "<" + text[n - 8:]
-    if n < 8:
-        return "00000000"[n:] + text
-    return text[n - 8:]
+        return "%016x" % mask
+    if mask > 0xFFFFFFFF:
+        return "<%08x" % (mask & 0xFFFFFFFF)
+    return "%08x" % mask
 
 
 def pending_mask(t):
     # procps: process-wide pending (ShdPnd) for rows read from /proc/PID, SigPnd for other threads
-    if t.tid == t.pid and t.sig_shared:
+    if t.tid == t.pid and t.sig_shared is not None:
         return t.sig_shared
-    return t.sig_pending or ""
+    return t.sig_pending
 
 
 def f_sig(t, ctx):
@@ -639,19 +643,19 @@ def f_sig(t, ctx):
 
 
 def f_tsig(t, ctx):
-    return _sig(t.sig_pending or "", ctx)
+    return _sig(t.sig_pending, ctx)
 
 
 def f_sigmask(t, ctx):
-    return _sig(t.sig_blocked or "", ctx)
+    return _sig(t.sig_blocked, ctx)
 
 
 def f_sigignore(t, ctx):
-    return _sig(t.sig_ignored or "", ctx)
+    return _sig(t.sig_ignored, ctx)
 
 
 def f_sigcatch(t, ctx):
-    return _sig(t.sig_caught or "", ctx)
+    return _sig(t.sig_caught, ctx)
 
 
 # --------------------------------------------------------------------------- command text
@@ -1014,11 +1018,11 @@ ITEM_VALUES = {
     "PIDS_ADDR_STACK_START": _num("start_stack"),
     "PIDS_ADDR_CODE_END": _num("end_code"),
     "PIDS_ADDR_CODE_START": _num("start_code"),
-    "PIDS_SIGNALS": lambda t, c: pending_mask(t),
-    "PIDS_SIGPENDING": lambda t, c: t.sig_pending or "",
-    "PIDS_SIGBLOCKED": lambda t, c: t.sig_blocked or "",
-    "PIDS_SIGIGNORE": lambda t, c: t.sig_ignored or "",
-    "PIDS_SIGCATCH": lambda t, c: t.sig_caught or "",
+    "PIDS_SIGNALS": lambda t, c: _z(pending_mask(t)),
+    "PIDS_SIGPENDING": _num("sig_pending"),
+    "PIDS_SIGBLOCKED": _num("sig_blocked"),
+    "PIDS_SIGIGNORE": _num("sig_ignored"),
+    "PIDS_SIGCATCH": _num("sig_caught"),
     "PIDS_TTY_NAME": lambda t, c: f_tty(t, c),
     "PIDS_WCHAN_NAME": lambda t, c: wchan_text(t),
     "PIDS_CMD": lambda t, c: cmd_text(t, c),
