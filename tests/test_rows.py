@@ -77,6 +77,14 @@ def test_sorted_rows():
     assert [r.task.pid for r in out] == [1, 3, 2]
 
 
+def test_without_a_context_one_is_made_for_clock_dependent_values():
+    tasks = [task(1, start=9), task(2, start=3)]
+    for t in tasks:
+        t.utime, t.stime = t.pid * 100, 0
+    out, _, _ = listing(["-e", "-o", "pid", "--sort=-pcpu"], tasks)
+    assert [r.task.pid for r in out] == [2, 1]  # twice the cpu time in about the same elapsed time
+
+
 def test_m_mode_rows_are_a_process_then_its_threads():
     tasks = [task(4, start=1), task(4, tid=9, start=2), task(4, tid=5, start=1), task(8, start=3)]
     out, backend, _ = listing(["-e", "-m", "-o", "pid,tid"], tasks)

@@ -8,6 +8,8 @@ changes process-global state.
 
 from __future__ import annotations
 
+import os
+
 from pstd.model import Strategy, Task
 from pstd.ps import select as _select
 from pstd.ps import sort as _sort
@@ -61,6 +63,20 @@ class Rows:
                       THREAD if threads is not None and threads[i] else PROCESS)
 
 
+class _ThisMachine:
+    """The constants sort values need, read from the system (no streams, unlike an Environment)."""
+
+    def __init__(self) -> None:
+        self.page_size = os.sysconf("SC_PAGE_SIZE")
+        self.clock_ticks = os.sysconf("SC_CLK_TCK")
+
+
+def _default_context(query):
+    from pstd.ps.context import make_context
+
+    return make_context(_ThisMachine(), query)
+
+
 def dump(query, backend) -> list:
     """The records the query's selection is chosen from (quick pids: in the order given)."""
     groups = query.show_flags
@@ -83,10 +99,7 @@ def rows(query, backend, ctx=None, lookup=None) -> Rows:
     if lookup is None:
         from pstd.ps.columns import lookup
     if ctx is None:
-        from pstd.env import Environment
-        from pstd.ps.context import make_context
-
-        ctx = make_context(Environment.from_os(), query)
+        ctx = _default_context(query)
     tasks = dump(query, backend)
     want = _select.make_filter(query)
     keys = _sort.applied_keys(query, lookup)
