@@ -40,7 +40,7 @@ def test_non_printable_names_print_dash_and_read_nothing():
     for col in C.REGISTRY.values():
         if not col.printable:
             assert col.format(object(), None) == "-"
-            assert col.groups == Group.NONE or col.sort_key is not None
+            assert col.groups == Group.NONE or col.value is not None
 
 
 def _ps_L():
@@ -77,32 +77,93 @@ def test_aliases_share_formatters():
     assert "pcpu" in C.lookup("%cpu").aliases
 
 
-def test_groups_pid_ppid_need_stat_only():
-    class Q:
-        columns = [type("R", (), {"spec": "pid"})(), type("R", (), {"spec": "ppid"})()]
-        sort_keys = []
-        selections = []
-        all_tasks = True
-        bsd_e = False
-        threads = ""
+def _query(*args):
+    import io
 
-    g = C.groups_for(Q())
-    assert g == Group.BASE
+    from pstd.env import Environment
+    from pstd.ps.parser import parse
+
+    env = Environment(stdout=io.BytesIO(), stderr=io.BytesIO(), environ={}, stdout_isatty=False,
+                      terminal_size=lambda: None)
+    env.extra["own_tty"] = 0
+    return parse(list(args), env)
+
+
+def test_groups_pid_ppid_need_stat_only():
+    assert _query("ax", "-o", "pid,ppid").show_flags == Group.BASE
 
 
 def test_groups_follow_columns_and_selection():
-    R = lambda s: type("R", (), {"spec": s})()  # noqa: E731
-
-    class Q:
-        columns = [R("user"), R("args"), R("stat")]
-        sort_keys = []
-        selections = []
-        all_tasks = True
-        bsd_e = True
-        threads = ""
-
-    g = C.groups_for(Q())
+    g = _query("ax", "e", "-o", "user,args,stat").show_flags
     for grp in (Group.CRED, Group.CMDLINE, Group.ENVIRON, Group.MEM, Group.TTY, Group.SCHED):
         assert g & grp, grp
-    assert C.SELECTION_GROUPS["tty"] == Group.TTY
-    assert C.SELECTION_GROUPS["euid"] == Group.CRED
+
+
+def test_groups_of_a_pid_list_are_the_columns_alone():
+    # -p selects by pid: neither the owner (status) nor the terminal is needed to decide
+    assert _query("-p", "1", "-o", "pid").show_flags == Group.BASE
+    assert _query("-p", "1", "-o", "pid,tty").show_flags == Group.BASE | Group.TTY
+
+
+def test_groups_of_each_selection_kind():
+    assert _query("-u", "0", "-o", "pid").show_flags == Group.BASE | Group.CRED
+    assert _query("-G", "0", "-o", "pid").show_flags == Group.BASE | Group.CRED
+    assert _query("-s", "1", "-o", "pid").show_flags == Group.BASE
+    assert _query("--ppid", "1", "-o", "pid").show_flags == Group.BASE
+    assert _query("-t", "-", "-o", "pid").show_flags == Group.BASE | Group.TTY
+    assert _query("-C", "sh", "-o", "pid").show_flags == Group.BASE
+    # plain ps: the simple selection table compares euid and tty with the caller's
+    assert _query("-o", "pid").show_flags == Group.BASE | Group.CRED | Group.TTY
+    assert _query("x", "-o", "pid").show_flags == Group.BASE | Group.CRED | Group.TTY
+
+
+def test_groups_of_sort_keys_and_forest():
+    assert _query("ax", "-o", "pid", "--sort=rss").show_flags == Group.BASE | Group.MEM
+    # a forest sorts by start time (SCHED); m orders threads by it
+    assert _query("ax", "-o", "pid", "--forest").show_flags == Group.BASE | Group.SCHED
+    assert _query("axm", "-o", "pid").show_flags == Group.BASE | Group.SCHED
+    # vsize sorts by a value only the size/trs/drs printers fetch: without one it sorts nothing
+    assert _query("ax", "-o", "pid", "--sort=vsize").show_flags == Group.BASE
+
+
+def test_no_column_name_is_special_outside_the_registry():
+    import ast
+
+    src = Path(C.__file__).parent
+    names = set(C.REGISTRY)
+    # (select.py names selection kinds and Task attributes, not columns)
+    for module in ("render.py", "sort.py", "rows.py", "main.py", "query.py"):
+        tree = ast.parse((src / module).read_text())
+        docs = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Expr)}
+        strings = {n.value for n in ast.walk(tree)
+                   if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs}
+        special = strings & names
+        # sort.py names the columns procps's forest and thread orders sort by
+        if module == "sort.py":
+            special -= {"ppid", "start_time", "pid"}
+        assert not special, (module, special)
+
+
+def test_flags_live_in_the_definitions():
+    forest = {n for n, c in C.REGISTRY.items() if c.forest}
+    assert forest == {"args", "cmd", "command", "comm", "ucmd", "ucomm", "fname"}
+    assert {n for n, c in C.REGISTRY.items() if c.countdown} == {
+        "_left", "_left2", "_right", "_right2", "_unlimited", "_unlimited2"}
+    assert {n for n, c in C.REGISTRY.items() if c.command} == {"args", "cmd", "command", "comm", "ucmd", "ucomm"}
+    # synonyms share one definition: formatter and value objects are the same
+    assert C.lookup("atime").aliases == ("cputime", "time")
+    assert C.lookup("atime").value is C.lookup("time").value
+
+
+def test_sort_items_against_procps_table():
+    # columns procps sorts by the same library item share one value function, and vice versa
+    by_item: dict = {}
+    for row in _rows():
+        col = C.lookup(row["spec"])
+        item = row.get("sortkey", "")
+        if item == "PIDS_noop":
+            continue
+        by_item.setdefault(item, set()).add(col.value)
+    for item, values in by_item.items():
+        assert len(values) == 1 and None not in values, item
+    assert len({next(iter(v)) for v in by_item.values()}) == len(by_item)

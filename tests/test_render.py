@@ -29,7 +29,7 @@ class StubColumn:
     width: int
     align: str
     format: object
-    sort_key: object = None
+    value: object = None
     pidmax: bool = False
     printable: bool = True
     command: bool = False
@@ -37,6 +37,12 @@ class StubColumn:
     groups: Group = Group.BASE
     format_room: object = None
     aliases: tuple = ()
+    forest: bool = False
+    countdown: bool = False
+
+    @property
+    def fetches(self):
+        return (self.value,) if self.value else ()
 
 
 def attr(name):
@@ -58,17 +64,17 @@ def _user_room(t, ctx, room=1 << 17):
 
 STUBS = {
     "pid": StubColumn("pid", "PID", 5, "RIGHT", attr("pid"), pidmax=True, scope="PO"),
-    "ppid": StubColumn("ppid", "PPID", 5, "RIGHT", attr("ppid"), pidmax=True, sort_key=lambda t, c: t.ppid),
+    "ppid": StubColumn("ppid", "PPID", 5, "RIGHT", attr("ppid"), pidmax=True, value=lambda t, c: t.ppid),
     "start_time": StubColumn("start_time", "START", 5, "RIGHT", attr("start_time"),
-                             sort_key=lambda t, c: t.start_time),
+                             value=lambda t, c: t.start_time),
     "tty": StubColumn("tty", "TT", 8, "LEFT", attr("ttyname")),
     "stat": StubColumn("stat", "STAT", 4, "LEFT", attr("state")),
     "user": StubColumn("user", "USER", 8, "USER", attr("user"), format_room=_user_room),
     "vsz": StubColumn("vsz", "VSZ", 6, "RIGHT", attr("vsz")),
     "comm": StubColumn("comm", "COMMAND", 15, "UNLIMITED", attr("comm"), command=True, scope="PO",
-                       format_room=_room_text("comm")),
+                       format_room=_room_text("comm"), forest=True),
     "args": StubColumn("args", "COMMAND", 27, "UNLIMITED", attr("args"), command=True, scope="PO",
-                       format_room=_room_text("args")),
+                       format_room=_room_text("args"), forest=True),
     "tid": StubColumn("tid", "TID", 5, "RIGHT", attr("tid"), scope="TO"),
 }
 
@@ -78,8 +84,12 @@ def lookup(name):
 
 
 class Ctx:
-    def __init__(self):
+    def __init__(self, wide_signals=False):
         self.extra = {}
+        self.wide_signals = wide_signals
+
+    def with_wide_signals(self, wide):
+        return Ctx(wide)
 
 
 def task(pid, **kw):
@@ -320,7 +330,7 @@ def test_nothing_selected_prints_header_and_fails(monkeypatch):
 
 def test_sorted_listing(monkeypatch):
     tasks = [task(1, vsz=5), task(2, vsz=9), task(3, vsz=1)]
-    STUBS["vsz"] = StubColumn("vsz", "VSZ", 6, "RIGHT", attr("vsz"), sort_key=lambda t, c: t.vsz)
+    STUBS["vsz"] = StubColumn("vsz", "VSZ", 6, "RIGHT", attr("vsz"), value=lambda t, c: t.vsz)
     status, out = pipeline(monkeypatch, ["-e", "-o", "pid,vsz", "--sort=-vsz"], tasks)
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["2", "1", "3"]
 

@@ -90,7 +90,11 @@ def test_comm_match_including_long_names():
 
 @dataclass(frozen=True)
 class Col:
-    sort_key: object
+    value: object
+
+    @property
+    def fetches(self):
+        return (self.value,) if self.value else ()
 
 
 def lookup(name):

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 
 from pstd.model import Task
 from pstd.ps import formats as F
+from pstd.ps import values as V
 
 
 def _task(**kw):
@@ -38,8 +39,8 @@ def test_signal_masks_from_ints():
     assert F.f_sig(t, c) == "00004000"
     assert F.f_sig(_task(sig_pending=1, sig_shared=0), c) == "00000000"
     assert F.f_sig(_task(pid=10, sig_pending=1, sig_shared=0, tid=11), c) == "00000001"
-    assert F.ITEM_VALUES["PIDS_SIGBLOCKED"](t, c) == 0xfffffffe7ffbfeff
-    assert F.ITEM_VALUES["PIDS_SIGIGNORE"](t, c) == 0
+    assert V.sigblocked(t, c) == 0xfffffffe7ffbfeff
+    assert V.sigignore(t, c) == 0
 
 
 def test_ps_defaults_live_in_formatters():

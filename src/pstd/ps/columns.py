@@ -1,16 +1,28 @@
-"""The column registry: one row per ps specifier.
+"""The column registry: one definition per ps specifier, and nothing about a column elsewhere.
 
-Every column is defined here and nowhere else: its header, default width,
-alignment class, the data groups it reads, how it is formatted and how it sorts.
-Backends read ``groups``; the renderer reads ``header``/``width``/``align``
-and calls ``format`` (or ``cell`` when it knows the room a cell may take);
-the sorter calls ``sort_key``.
+``_DEFS`` below holds procps 4.0.2's 274 specifier names.  Each ``_d(...)`` row is
+everything about one specifier (or about names that are exact synonyms, listed
+together as the first argument):
 
-The table below holds procps 4.0.2's 274 specifier names (aliases are rows of
-their own sharing a formatter): name, header, width, alignment class, pid_max
-flag, scope (PO process-only, TO thread-only, ET every time, AN as needed:
-decides what ``m``/``-m`` print on process and thread rows), the library item
-procps sorts by, and whether procps prints a value (N: always "-").
+    names, header, width, alignment class, scope, data groups, formatter, value, flags
+
+- alignment: procps's class (RIGHT, LEFT, UNLIMITED, SIGNAL, USER, WCHAN);
+- scope: PO process-only, TO thread-only, ET every time, AN as needed: what
+  ``m``/``-m`` print on process and thread rows;
+- groups: the data groups (task_diag show flags) the formatter and the value read;
+  backends read exactly these;
+- formatter: ``(task, ctx) -> str`` in :mod:`pstd.ps.formats`; None for names procps
+  accepts but always prints as "-";
+- value: the typed value in :mod:`pstd.ps.values` that procps sorts by and machine
+  output carries; None when procps cannot sort by the column;
+- flags: ``room`` (the text depends on the cells left: the formatter takes a third
+  argument, or ``room`` names the function that does), ``pidmax`` (width follows
+  pid_max's digits), ``forest`` (the tree art goes before the text), ``command``
+  (BSD ``c``/``e`` apply), ``countdown`` (procps's test columns print from the
+  header countdown), ``fetches`` (the values the printer fetches, when not its own).
+
+The renderer reads header/width/align/scope/flags and calls ``format`` (or ``cell``
+when it knows the room), the sorter calls ``value``, backends read ``groups``.
 """
 
 from __future__ import annotations
@@ -20,6 +32,7 @@ from typing import Any, Callable
 
 from pstd.model import Group
 from pstd.ps import formats as F
+from pstd.ps import values as V
 
 
 @dataclass(frozen=True)
@@ -57,49 +70,63 @@ class FormatContext:
     """Whether ps's locale (LC_ALL, LC_CTYPE, LANG) is a UTF-8 one: decides how text is escaped."""
     wide_signals: bool = False
     """procps's wide_signals: SIGNAL columns print all 16 hex digits (the renderer decides
-    from the total width: ``dataclasses.replace(ctx, wide_signals=...)``)."""
+    from the total width: ``ctx.with_wide_signals(...)``)."""
     proc: str = "/proc"
     """Where procfs is mounted (terminal name lookups read /proc/PID/fd)."""
 
+    def with_wide_signals(self, wide: bool) -> "FormatContext":
+        """A copy with ``wide_signals`` set (lookup caches shared)."""
+        import dataclasses
 
-def _plain(fmt):
-    return lambda t, c, room: fmt(t, c)
+        return dataclasses.replace(self, wide_signals=wide)
 
 
-@dataclass(frozen=True)
+
 class Column:
-    """One ps specifier."""
+    """One ps specifier (built from its ``_d`` row)."""
 
-    name: str
-    """The specifier as ps spells it in -o (canonical name)."""
-    header: str
-    """Default header text."""
-    width: int
-    """Default width (pid-like columns may be widened from pid_max; see ``pidmax``)."""
-    align: str
-    """procps alignment class: RIGHT, LEFT, UNLIMITED, SIGNAL, USER, WCHAN."""
-    groups: Group
-    """Data groups the formatter and sort key read."""
-    format: Callable[[Any, FormatContext], str]
-    """(task, ctx) -> the cell text, unpadded; command columns return the full text."""
-    sort_key: Callable[[Any, FormatContext], Any] | None
-    """(task, ctx) -> comparable value; None when procps cannot sort by it."""
-    aliases: tuple[str, ...] = ()
-    """Other names ps accepts for this column."""
-    pidmax: bool = False
-    """Width follows the digits of pid_max (pid, ppid, pgid, ...)."""
-    printable: bool = True
-    """False for names procps accepts but always prints as '-'."""
-    command: bool = False
-    """Command-like column (args, comm, cmd, ucmd): forest art and ``c``/``e`` apply."""
-    scope: str = "ET"
-    """procps print scope: PO (process rows only), TO (thread rows only), ET/AN (every row).
-    With BSD m / -m, a PO column prints "-" on thread rows and a TO column "-" on process rows."""
-    sort_item: str = "noop"
-    """The procps library item this column sorts by (without the PIDS_ prefix)."""
-    format_room: Callable[[Any, FormatContext, int], str] | None = None
-    """(task, ctx, room) -> cell text when the text depends on the cells available (user
-    names cut with '+', wchan, command and other unlimited text); None when it does not."""
+    __slots__ = ("name", "header", "width", "align", "scope", "groups", "format", "value", "aliases",
+                 "format_room", "pidmax", "printable", "command", "forest", "countdown", "fetches")
+
+    def __init__(self, name, header, width, align, scope, groups, format, value, aliases=(),
+                 format_room=None, pidmax=False, printable=True, command=False, forest=False,
+                 countdown=False, fetches=None):
+        self.name = name
+        """The specifier as ps spells it in -o."""
+        self.header = header
+        """Default header text."""
+        self.width = width
+        """Default width (pid-like columns may be widened from pid_max; see ``pidmax``)."""
+        self.align = align
+        """procps alignment class: RIGHT, LEFT, UNLIMITED, SIGNAL, USER, WCHAN."""
+        self.scope = scope
+        """procps print scope: PO (process rows only), TO (thread rows only), ET/AN (every row).
+        With BSD m / -m, a PO column prints "-" on thread rows and a TO column "-" on process rows."""
+        self.groups = groups
+        """Data groups the formatter and the value read."""
+        self.format = format
+        """(task, ctx) -> the cell text, unpadded; command columns return the full text."""
+        self.value = value
+        """(task, ctx) -> the typed value procps sorts by; None when procps cannot sort by it."""
+        self.aliases = aliases
+        """Other names ps accepts for exactly this column."""
+        self.format_room = format_room
+        """(task, ctx, room) -> cell text when the text depends on the cells available (user
+        names cut with '+', wchan, command and other unlimited text); None when it does not."""
+        self.pidmax = pidmax
+        """Width follows the digits of pid_max (pid, ppid, pgid, ...)."""
+        self.printable = printable
+        """False for names procps accepts but always prints as '-'."""
+        self.command = command
+        """Command column (args, comm, ...): BSD ``c``/``e`` apply."""
+        self.forest = forest
+        """The forest prefix (tree art) is drawn before this column's text."""
+        self.countdown = countdown
+        """procps's test columns (_left, _right, ...): the text cycles with the lines left
+        before the next header, which the renderer publishes in ``ctx.extra``."""
+        self.fetches = (value,) if fetches is None and value is not None else (fetches or ())
+        """The values procps's printer for this column fetches.  procps sorts by a value only
+        when the printer of a shown or sort column fetched it; otherwise the key sorts nothing."""
 
     def cell(self, task: Any, ctx: FormatContext, room: int) -> str:
         """The cell text given ``room`` cells (procps's max_rightward, after any forest prefix)."""
@@ -108,527 +135,295 @@ class Column:
             return self.format(task, ctx)
         return fr(task, ctx, room)
 
-
-# name header width align pidmax scope sortitem printable
-_TABLE = """\
-%cpu %CPU 4 RIGHT - ET UTILIZATION Y
-%mem %MEM 4 RIGHT - PO VM_RSS Y
-_left LLLLLLLL 8 LEFT - ET noop Y
-_left2 L2L2L2L2 8 LEFT - ET noop Y
-_right RRRRRRRRRRR 11 RIGHT - ET noop Y
-_right2 R2R2R2R2R2R 11 RIGHT - ET noop Y
-_unlimited U 16 UNLIMITED - ET noop Y
-_unlimited2 U2 16 UNLIMITED - ET noop Y
-acflag ACFLG 5 RIGHT - AN noop N
-acflg ACFLG 5 RIGHT - AN noop N
-addr ADDR 4 RIGHT - AN noop N
-addr_1 ADDR 1 LEFT - AN noop N
-ag_id AGID 5 RIGHT - AN AUTOGRP_ID Y
-ag_nice AGNI 4 RIGHT - AN AUTOGRP_NICE Y
-alarm ALARM 5 RIGHT - AN noop N
-argc ARGC 4 RIGHT - PO noop N
-args COMMAND 27 UNLIMITED - PO CMDLINE Y
-atime TIME 8 RIGHT - ET TIME_ALL Y
-blocked BLOCKED 9 SIGNAL - TO SIGBLOCKED Y
-bnd BND 1 RIGHT - TO noop N
-bsdstart START 6 RIGHT - ET TICS_BEGAN Y
-bsdtime TIME 6 RIGHT - ET TICS_ALL Y
-c C 2 RIGHT - ET UTILIZATION Y
-caught CAUGHT 9 SIGNAL - TO SIGCATCH Y
-cgname CGNAME 27 UNLIMITED - PO CGNAME Y
-cgroup CGROUP 27 UNLIMITED - PO CGROUP Y
-cgroupns CGROUPNS 10 RIGHT - ET NS_CGROUP Y
-class CLS 3 LEFT - TO SCHED_CLASS Y
-cls CLS 3 RIGHT - TO SCHED_CLASS Y
-cmaj_flt - 1 RIGHT - AN noop N
-cmd CMD 27 UNLIMITED - PO CMDLINE Y
-cmin_flt - 1 RIGHT - AN noop N
-cnswap - 1 RIGHT - AN noop N
-comm COMMAND 15 UNLIMITED - PO CMD Y
-command COMMAND 27 UNLIMITED - PO CMDLINE Y
-context CONTEXT 31 LEFT - ET ID_TGID Y
-cp CP 3 RIGHT - ET UTILIZATION Y
-cpu CPU 3 RIGHT - AN noop N
-cpuid CPUID 5 RIGHT - TO PROCESSOR Y
-cputime TIME 8 RIGHT - ET TIME_ALL Y
-cputimes TIME 8 RIGHT - ET TIME_ALL Y
-ctid CTID 5 RIGHT - ET noop N
-cuc %CUC 7 RIGHT - AN UTILIZATION_C Y
-cursig CURSIG 6 RIGHT - AN noop N
-cutime - 1 RIGHT - AN TICS_USER_C N
-cuu %CUU 6 RIGHT - AN UTILIZATION Y
-cwd CWD 3 LEFT - AN noop N
-drs DRS 5 RIGHT - PO VSIZE_BYTES Y
-dsiz DSIZ 4 RIGHT - PO VSIZE_BYTES Y
-egid EGID 5 RIGHT - ET ID_EGID Y
-egroup EGROUP 8 USER - ET ID_EGROUP Y
-eip EIP 16 RIGHT - TO ADDR_CURR_EIP Y
-emul EMUL 13 LEFT - PO noop N
-end_code E_CODE 16 RIGHT - PO ADDR_CODE_END N
-environ ENVIRONMENT 11 UNLIMITED - PO noop N
-esp ESP 16 RIGHT - TO ADDR_CURR_ESP Y
-etime ELAPSED 11 RIGHT - ET TIME_ELAPSED Y
-etimes ELAPSED 7 RIGHT - ET TIME_ELAPSED Y
-euid EUID 5 RIGHT - ET ID_EUID Y
-euser EUSER 8 USER - ET ID_EUSER Y
-exe EXE 27 UNLIMITED - PO EXE Y
-f F 1 RIGHT - ET FLAGS Y
-fgid FGID 5 RIGHT - ET FLAGS Y
-fgroup FGROUP 8 USER - ET ID_FGROUP Y
-flag F 1 RIGHT - ET FLAGS Y
-flags F 1 RIGHT - ET FLAGS Y
-fname COMMAND 8 LEFT - PO CMD Y
-fsgid FSGID 5 RIGHT - ET ID_FGID Y
-fsgroup FSGROUP 8 USER - ET ID_FGROUP Y
-fsuid FSUID 5 RIGHT - ET ID_FUID Y
-fsuser FSUSER 8 USER - ET ID_FUSER Y
-fuid FUID 5 RIGHT - ET ID_FUID Y
-fuser FUSER 8 USER - ET ID_FUSER Y
-gid GID 5 RIGHT - ET ID_EGID Y
-group GROUP 8 USER - ET ID_EGROUP Y
-ignored IGNORED 9 SIGNAL - TO SIGIGNORE Y
-inblk INBLK 5 RIGHT - AN noop N
-inblock INBLK 5 RIGHT - AN noop N
-intpri PRI 3 RIGHT - TO PRIORITY Y
-ipcns IPCNS 10 RIGHT - ET NS_IPC Y
-jid JID 1 RIGHT - PO noop N
-jobc JOBC 4 RIGHT - AN noop N
-ktrace KTRACE 8 RIGHT - AN noop N
-ktracep KTRACEP 8 RIGHT - AN noop N
-label LABEL 31 LEFT - ET ID_TGID Y
-lastcpu C 3 RIGHT - TO PROCESSOR Y
-lim LIM 5 RIGHT - AN RSS_RLIM Y
-login LOGNAME 8 LEFT - AN noop N
-logname LOGNAME 8 LEFT - AN noop N
-longtname TTY 8 LEFT - PO TTY_NAME Y
-lsession SESSION 11 LEFT - ET SD_SESS Y
-lstart STARTED 24 RIGHT - ET TICS_BEGAN Y
-luid LUID 5 RIGHT - ET ID_LOGIN Y
-luser LUSER 8 USER - ET noop N
-lwp LWP 5 RIGHT Y TO ID_PID Y
-lxc LXC 8 LEFT - ET LXCNAME Y
-m_drs DRS 5 RIGHT - PO VSIZE_BYTES Y
-m_dt DT 4 RIGHT - PO noop N
-m_lrs LRS 5 RIGHT - PO noop N
-m_resident RES 5 RIGHT - PO MEM_RES_PGS N
-m_share SHRD 5 RIGHT - PO MEM_SHR_PGS N
-m_size SIZE 5 RIGHT - PO VSIZE_BYTES Y
-m_swap SWAP 5 RIGHT - PO noop N
-m_trs TRS 5 RIGHT - PO VSIZE_BYTES Y
-machine MACHINE 31 LEFT - ET SD_MACH Y
-maj_flt MAJFL 6 RIGHT - AN FLT_MAJ Y
-majflt MAJFLT 6 RIGHT - AN FLT_MAJ Y
-min_flt MINFL 6 RIGHT - AN FLT_MIN Y
-minflt MINFLT 6 RIGHT - AN FLT_MIN Y
-mntns MNTNS 10 RIGHT - ET NS_MNT Y
-msgrcv MSGRCV 6 RIGHT - AN noop N
-msgsnd MSGSND 6 RIGHT - AN noop N
-mwchan MWCHAN 6 WCHAN - TO noop N
-netns NETNS 10 RIGHT - ET NS_NET Y
-ni NI 3 RIGHT - TO NICE Y
-nice NI 3 RIGHT - TO NICE Y
-nivcsw IVCSW 5 RIGHT - AN noop N
-nlwp NLWP 4 RIGHT - PO NLWP Y
-nsignals NSIGS 5 RIGHT - AN noop N
-nsigs NSIGS 5 RIGHT - AN noop N
-nswap NSWAP 5 RIGHT - AN noop N
-numa NUMA 4 RIGHT - AN PROCESSOR_NODE Y
-nvcsw VCSW 5 RIGHT - AN noop N
-nwchan WCHAN 6 RIGHT - TO noop N
-oom OOM 4 RIGHT - TO OOM_SCORE Y
-oomadj OOMADJ 5 RIGHT - TO OOM_ADJ Y
-opri PRI 3 RIGHT - TO PRIORITY Y
-osz SZ 2 RIGHT - PO noop N
-oublk OUBLK 5 RIGHT - AN noop N
-oublock OUBLK 5 RIGHT - AN noop N
-ouid OWNER 5 LEFT - ET SD_OUID Y
-p_ru P_RU 6 RIGHT - AN noop N
-paddr PADDR 6 RIGHT - AN noop N
-pagein PAGEIN 6 RIGHT - AN FLT_MAJ Y
-pcpu %CPU 4 RIGHT - ET UTILIZATION Y
-pending PENDING 9 SIGNAL - ET SIGNALS Y
-pgid PGID 5 RIGHT Y PO ID_PGRP Y
-pgrp PGRP 5 RIGHT Y PO ID_PGRP Y
-pid PID 5 RIGHT Y PO ID_TGID Y
-pidns PIDNS 10 RIGHT - ET NS_PID Y
-pmem %MEM 4 RIGHT - PO VM_RSS Y
-poip - 1 RIGHT - AN noop N
-policy POL 3 LEFT - TO SCHED_CLASS Y
-ppid PPID 5 RIGHT Y PO ID_PPID Y
-pri PRI 3 RIGHT - TO PRIORITY Y
-pri_api API 3 RIGHT - TO PRIORITY Y
-pri_bar BAR 3 RIGHT - TO PRIORITY Y
-pri_baz BAZ 3 RIGHT - TO PRIORITY Y
-pri_foo FOO 3 RIGHT - TO PRIORITY Y
-priority PRI 3 RIGHT - TO PRIORITY Y
-prmgrp PRMGRP 12 RIGHT - PO noop N
-prmid PRMID 12 RIGHT - PO noop N
-project PROJECT 12 LEFT - PO noop N
-projid PROJID 5 RIGHT - PO noop N
-pset PSET 4 RIGHT - TO noop N
-psr PSR 3 RIGHT - TO PROCESSOR Y
-pss PSS 5 RIGHT - PO SMAP_PSS Y
-psxpri PPR 3 RIGHT - TO noop N
-rbytes RBYTES 5 RIGHT - TO IO_READ_BYTES Y
-rchars RCHARS 5 RIGHT - TO IO_READ_CHARS Y
-re RE 3 RIGHT - AN noop N
-resident RES 5 RIGHT - PO MEM_RES_PGS N
-rgid RGID 5 RIGHT - ET ID_RGID Y
-rgroup RGROUP 8 USER - ET ID_RGROUP Y
-rlink RLINK 8 RIGHT - AN noop N
-rops ROPS 5 RIGHT - TO IO_READ_OPS Y
-rss RSS 5 RIGHT - PO VM_RSS Y
-rssize RSS 5 RIGHT - PO VM_RSS Y
-rsz RSZ 5 RIGHT - PO VM_RSS Y
-rtprio RTPRIO 6 RIGHT - TO PRIORITY_RT Y
-ruid RUID 5 RIGHT - ET ID_RUID Y
-ruser RUSER 8 USER - ET ID_RUSER Y
-s S 1 LEFT - TO STATE Y
-sched SCH 3 RIGHT - TO SCHED_CLASS Y
-scnt SCNT 4 RIGHT - AN noop N
-scount SC 4 RIGHT - AN noop N
-seat SEAT 11 LEFT - ET SD_SEAT Y
-sess SESS 5 RIGHT Y PO ID_SESSION Y
-session SESS 5 RIGHT Y PO ID_SESSION Y
-sgi_p P 1 RIGHT - TO STATE Y
-sgi_rss RSS 4 LEFT - PO VM_RSS Y
-sgid SGID 5 RIGHT - ET ID_SGID Y
-sgroup SGROUP 8 USER - ET ID_SGROUP Y
-share - 1 RIGHT - PO noop N
-sid SID 5 RIGHT Y PO ID_SESSION Y
-sig PENDING 9 SIGNAL - ET SIGNALS Y
-sig_block BLOCKED 9 SIGNAL - TO SIGBLOCKED Y
-sig_catch CATCHED 9 SIGNAL - TO SIGCATCH Y
-sig_ignore IGNORED 9 SIGNAL - TO SIGIGNORE Y
-sig_pend SIGNAL 9 SIGNAL - ET SIGNALS Y
-sigcatch CAUGHT 9 SIGNAL - TO SIGCATCH Y
-sigignore IGNORED 9 SIGNAL - TO SIGIGNORE Y
-sigmask BLOCKED 9 SIGNAL - TO SIGBLOCKED Y
-size SIZE 5 RIGHT - PO VSIZE_BYTES Y
-sl SL 3 RIGHT - AN noop N
-slice SLICE 31 LEFT - ET SD_SLICE Y
-spid SPID 5 RIGHT Y TO ID_PID Y
-stackp STACKP 16 RIGHT - PO ADDR_STACK_START Y
-start STARTED 8 RIGHT - ET TICS_BEGAN Y
-start_code S_CODE 16 RIGHT - PO ADDR_CODE_START N
-start_stack STACKP 16 RIGHT - PO ADDR_STACK_START Y
-start_time START 5 RIGHT - ET TICS_BEGAN Y
-stat STAT 4 LEFT - TO STATE Y
-state S 1 LEFT - TO STATE Y
-status STATUS 6 RIGHT - AN noop N
-stime STIME 5 RIGHT - ET TICS_BEGAN Y
-suid SUID 5 RIGHT - ET ID_SUID Y
-supgid SUPGID 20 UNLIMITED - PO SUPGIDS Y
-supgrp SUPGRP 40 UNLIMITED - PO SUPGROUPS Y
-suser SUSER 8 USER - ET ID_SUSER Y
-svgid SVGID 5 RIGHT - ET ID_SGID Y
-svgroup SVGROUP 8 USER - ET ID_SGROUP Y
-svuid SVUID 5 RIGHT - ET ID_SUID Y
-svuser SVUSER 8 USER - ET ID_SUSER Y
-systime SYSTEM 6 RIGHT - ET noop N
-sz SZ 5 RIGHT - PO VM_SIZE Y
-taskid TASKID 5 RIGHT Y TO noop N
-tdev TDEV 4 RIGHT - AN noop N
-tgid TGID 5 RIGHT Y PO ID_TGID Y
-thcount THCNT 5 RIGHT - PO NLWP Y
-tid TID 5 RIGHT Y TO ID_PID Y
-time TIME 8 RIGHT - ET TIME_ALL Y
-timens TIMENS 10 RIGHT - ET NS_TIME Y
-timeout TMOUT 5 RIGHT - AN noop N
-times TIME 8 RIGHT - ET TIME_ALL Y
-tmout TMOUT 5 RIGHT - AN noop N
-tname TTY 8 LEFT - PO TTY_NAME Y
-tpgid TPGID 5 RIGHT Y PO ID_TPGID Y
-trs TRS 4 RIGHT - PO VSIZE_BYTES Y
-trss TRSS 4 RIGHT - PO VSIZE_BYTES Y
-tsess TSESS 5 RIGHT Y PO noop N
-tsession TSESS 5 RIGHT Y PO noop N
-tsid TSID 5 RIGHT Y PO noop N
-tsig PENDING 9 SIGNAL - ET SIGPENDING Y
-tsiz TSIZ 4 RIGHT - PO VSIZE_BYTES Y
-tt TT 8 LEFT - PO TTY_NAME Y
-tty TT 8 LEFT - PO TTY_NAME Y
-tty4 TTY 4 LEFT - PO TTY_NAME Y
-tty8 TTY 8 LEFT - PO TTY_NAME Y
-u_procp UPROCP 6 RIGHT - AN noop N
-ucmd CMD 15 UNLIMITED - PO CMD Y
-ucomm COMMAND 15 UNLIMITED - PO CMD Y
-uid UID 5 RIGHT - ET ID_EUID Y
-uid_hack UID 8 USER - ET ID_EUSER Y
-umask UMASK 5 RIGHT - AN noop N
-uname USER 8 USER - ET ID_EUSER Y
-unit UNIT 31 LEFT - ET SD_UNIT Y
-upr UPR 3 RIGHT - TO noop N
-uprocp UPROCP 8 RIGHT - AN noop N
-user USER 8 USER - ET ID_EUSER Y
-userns USERNS 10 RIGHT - ET NS_USER Y
-usertime USER 4 RIGHT - ET noop N
-usrpri UPR 3 RIGHT - TO noop N
-uss USS 5 RIGHT - PO SMAP_PRV_TOTAL Y
-util C 2 RIGHT - ET UTILIZATION Y
-utime UTIME 6 RIGHT - ET TICS_USER N
-utsns UTSNS 10 RIGHT - ET NS_UTS Y
-uunit UUNIT 31 LEFT - ET SD_UUNIT Y
-vm_data DATA 5 RIGHT - PO VM_DATA N
-vm_exe EXE 5 RIGHT - PO VM_EXE N
-vm_lib LIB 5 RIGHT - PO VM_LIB N
-vm_lock LCK 3 RIGHT - PO VM_RSS_LOCKED N
-vm_stack STACK 5 RIGHT - PO VM_STACK N
-vsize VSZ 6 RIGHT - PO VSIZE_BYTES Y
-vsz VSZ 6 RIGHT - PO VM_SIZE Y
-wbytes WBYTES 5 RIGHT - TO IO_WRITE_BYTES Y
-wcbytes WCBYTES 5 RIGHT - TO IO_WRITE_CBYTES Y
-wchan WCHAN 6 WCHAN - TO WCHAN_NAME Y
-wchars WCHARS 5 RIGHT - TO IO_WRITE_CHARS Y
-wname WCHAN 6 WCHAN - TO WCHAN_NAME Y
-wops WOPS 5 RIGHT - TO IO_WRITE_OPS Y
-xstat XSTAT 5 RIGHT - AN noop N
-zone ZONE 31 LEFT - ET ID_TGID Y
-zoneid ZONEID 31 RIGHT - ET noop N
-"""
-
-B, CR, ST, SC, TT, MEM = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.TTY, Group.MEM
-AD, VP = Group.ADDR, Group.VMPARTS
-
-# formatter name -> (format, format_room or None, groups, command column)
-_FORMATTERS: dict[str, tuple] = {
-    "pcpu": (F.f_pcpu, None, ST | SC, False),
-    "c": (F.f_c, None, ST | SC, False),
-    "cp": (F.f_cp, None, ST | SC, False),
-    "cuu": (F.f_cuu, None, ST | SC, False),
-    "cuc": (F.f_cuc, None, ST | SC, False),
-    "pmem": (F.f_pmem, None, MEM, False),
-    "etime": (F.f_etime, None, SC, False),
-    "etimes": (F.f_etimes, None, SC, False),
-    "time": (F.f_time, None, ST, False),
-    "times": (F.f_times, None, ST, False),
-    "bsdtime": (F.f_bsdtime, None, ST, False),
-    "start": (F.f_start, None, SC, False),
-    "bsdstart": (F.f_bsdstart, None, SC, False),
-    "lstart": (F.f_lstart, None, SC, False),
-    "stime": (F.f_stime, None, SC, False),
-    "vsz": (F.f_vsz, None, MEM, False),
-    "rss": (F.f_rss, None, MEM, False),
-    "sz": (F.f_sz, None, MEM, False),
-    "size_bytes": (F.f_size_bytes, None, MEM, False),
-    "swapable": (F.f_swapable, None, VP, False),
-    "dsiz": (F.f_dsiz, None, MEM | AD, False),
-    "tsiz": (F.f_tsiz, None, MEM | AD, False),
-    "lim": (F.f_lim, None, AD, False),
-    "minflt": (F.f_minflt, None, ST, False),
-    "majflt": (F.f_majflt, None, ST, False),
-    "stackp": (F.f_stackp, None, AD, False),
-    "esp": (F.f_esp, None, AD, False),
-    "eip": (F.f_eip, None, AD, False),
-    "priority": (F.f_priority, None, SC, False),
-    "opri": (F.f_opri, None, SC, False),
-    "pri_foo": (F.f_pri_foo, None, SC, False),
-    "pri_bar": (F.f_pri_bar, None, SC, False),
-    "pri_baz": (F.f_pri_baz, None, SC, False),
-    "pri": (F.f_pri, None, SC, False),
-    "pri_api": (F.f_pri_api, None, SC, False),
-    "nice": (F.f_nice, None, SC, False),
-    "class": (F.f_class, None, SC, False),
-    "rtprio": (F.f_rtprio, None, SC, False),
-    "sched": (F.f_sched, None, SC, False),
-    "psr": (F.f_psr, None, SC, False),
-    "numa": (F.f_numa, None, SC, False),
-    "sgi_p": (F.f_sgi_p, None, B | SC, False),
-    "flag": (F.f_flag, None, SC, False),
-    "stat": (F.f_stat, None, B | SC | MEM | ST | TT, False),
-    "s": (F.f_s, None, B, False),
-    "pid": (F.f_pid, None, B, False),
-    "tid": (F.f_tid, None, B, False),
-    "ppid": (F.f_ppid, None, B, False),
-    "pgid": (F.f_pgid, None, B, False),
-    "sess": (F.f_sess, None, B, False),
-    "tpgid": (F.f_tpgid, None, TT, False),
-    "nlwp": (F.f_nlwp, None, ST, False),
-    "egid": (F._id("egid"), None, CR, False),
-    "rgid": (F._id("rgid"), None, CR, False),
-    "sgid": (F._id("sgid"), None, CR, False),
-    "fgid": (F._id("fsgid"), None, CR, False),
-    "euid": (F._id("euid"), None, CR, False),
-    "ruid": (F._id("ruid"), None, CR, False),
-    "suid": (F._id("suid"), None, CR, False),
-    "fuid": (F._id("fsuid"), None, CR, False),
-    "luid": (F.f_luid, None, Group.LOGIN, False),
-    "euser": (F.f_euser, F.f_euser, CR, False),
-    "ruser": (F.f_ruser, F.f_ruser, CR, False),
-    "suser": (F.f_suser, F.f_suser, CR, False),
-    "fuser": (F.f_fuser, F.f_fuser, CR, False),
-    "egroup": (F.f_egroup, F.f_egroup, CR, False),
-    "rgroup": (F.f_rgroup, F.f_rgroup, CR, False),
-    "sgroup": (F.f_sgroup, F.f_sgroup, CR, False),
-    "fgroup": (F.f_fgroup, F.f_fgroup, CR, False),
-    "supgid": (F.f_supgid, F.f_supgid, Group.SUPGROUPS, False),
-    "supgrp": (F.f_supgrp, F.f_supgrp, Group.SUPGROUPS, False),
-    "tty8": (F.f_tty, None, TT, False),
-    "tty4": (F.f_tty4, None, TT, False),
-    "wchan": (F.f_wchan, F.f_wchan, Group.WCHAN, False),
-    "sig": (F.f_sig, None, Group.SIGNALS, False),
-    "tsig": (F.f_tsig, None, Group.SIGNALS, False),
-    "sigmask": (F.f_sigmask, None, Group.SIGNALS, False),
-    "sigignore": (F.f_sigignore, None, Group.SIGNALS, False),
-    "sigcatch": (F.f_sigcatch, None, Group.SIGNALS, False),
-    "args": (F.f_args, F.f_args, B | Group.CMDLINE, True),
-    "comm": (F.f_comm, F.f_comm, B, True),
-    "fname": (F.f_fname, F.f_fname, B, False),
-    "cgroup": (F.f_cgroup, F.f_cgroup, Group.CGROUP, False),
-    "cgname": (F.f_cgname, F.f_cgname, Group.CGROUP, False),
-    "lxc": (F.f_lxc, None, Group.CGROUP, False),
-    "exe": (F.f_exe, F.f_exe, Group.EXE, False),
-    "context": (F.f_context, None, Group.LABEL, False),
-    "oom": (F.f_oom, None, Group.OOM, False),
-    "oomadj": (F.f_oomadj, None, Group.OOM, False),
-    "agid": (F.f_agid, None, Group.AUTOGROUP, False),
-    "agnice": (F.f_agnice, None, Group.AUTOGROUP, False),
-    "pss": (F.f_pss, None, Group.SMAPS, False),
-    "uss": (F.f_uss, None, Group.SMAPS, False),
-    "t_left": (F._cycle(F._T_LEFT), None, Group.NONE, False),
-    "t_left2": (F._cycle(F._T_LEFT2), None, Group.NONE, False),
-    "t_right": (F._cycle(F._T_RIGHT), None, Group.NONE, False),
-    "t_right2": (F._cycle(F._T_RIGHT2), None, Group.NONE, False),
-    "t_unlimited": (F._cycle(F._T_UNLIMITED), F._cycle(F._T_UNLIMITED, True), Group.NONE, False),
-    "t_unlimited2": (F._cycle(F._T_UNLIMITED2), F._cycle(F._T_UNLIMITED2, True), Group.NONE, False),
-}
-for _kind in ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"):
-    _FORMATTERS["ns_" + _kind] = (F._ns(_kind), None, Group.NS, False)
-for _key, _attr in (("rbytes", "read_bytes"), ("rchars", "rchar"), ("rops", "syscr"),
-                    ("wbytes", "write_bytes"), ("wcbytes", "cancelled_write_bytes"),
-                    ("wchars", "wchar"), ("wops", "syscw")):
-    _FORMATTERS["io_" + _key] = (F._io(_attr), None, Group.IO, False)
-for _key in ("unit", "session", "ouid", "machine", "uunit", "seat", "slice"):
-    _FORMATTERS["sd_" + _key] = (F._sd(_key), None, Group.CGROUP, False)
-
-# specifier -> formatter name (procps's pr_* function each name uses)
-_USES = {
-    "%cpu": "pcpu", "pcpu": "pcpu", "%mem": "pmem", "pmem": "pmem",
-    "_left": "t_left", "_left2": "t_left2", "_right": "t_right", "_right2": "t_right2",
-    "_unlimited": "t_unlimited", "_unlimited2": "t_unlimited2",
-    "ag_id": "agid", "ag_nice": "agnice",
-    "args": "args", "cmd": "args", "command": "args",
-    "comm": "comm", "ucmd": "comm", "ucomm": "comm", "fname": "fname",
-    "atime": "time", "cputime": "time", "time": "time", "cputimes": "times", "times": "times",
-    "blocked": "sigmask", "sig_block": "sigmask", "sigmask": "sigmask",
-    "caught": "sigcatch", "sig_catch": "sigcatch", "sigcatch": "sigcatch",
-    "ignored": "sigignore", "sig_ignore": "sigignore", "sigignore": "sigignore",
-    "pending": "sig", "sig": "sig", "sig_pend": "sig", "tsig": "tsig",
-    "bsdstart": "bsdstart", "bsdtime": "bsdtime", "c": "c", "util": "c", "cp": "cp",
-    "cuc": "cuc", "cuu": "cuu",
-    "cgname": "cgname", "cgroup": "cgroup",
-    "cgroupns": "ns_cgroup", "ipcns": "ns_ipc", "mntns": "ns_mnt", "netns": "ns_net",
-    "pidns": "ns_pid", "timens": "ns_time", "userns": "ns_user", "utsns": "ns_uts",
-    "class": "class", "cls": "class", "policy": "class", "sched": "sched",
-    "context": "context", "label": "context", "zone": "context",
-    "cpuid": "psr", "lastcpu": "psr", "psr": "psr", "numa": "numa", "sgi_p": "sgi_p",
-    "drs": "dsiz", "m_drs": "dsiz", "dsiz": "dsiz",
-    "trs": "tsiz", "trss": "tsiz", "m_trs": "tsiz", "tsiz": "tsiz",
-    "m_size": "size_bytes", "size": "swapable", "sz": "sz", "vsz": "vsz", "vsize": "vsz",
-    "rss": "rss", "rssize": "rss", "rsz": "rss", "sgi_rss": "rss", "lim": "lim",
-    "egid": "egid", "gid": "egid", "rgid": "rgid", "sgid": "sgid", "svgid": "sgid",
-    "fgid": "fgid", "fsgid": "fgid",
-    "euid": "euid", "uid": "euid", "ruid": "ruid", "suid": "suid", "svuid": "suid",
-    "fsuid": "fuid", "fuid": "fuid", "luid": "luid",
-    "euser": "euser", "uid_hack": "euser", "uname": "euser", "user": "euser",
-    "ruser": "ruser", "suser": "suser", "svuser": "suser", "fsuser": "fuser", "fuser": "fuser",
-    "egroup": "egroup", "group": "egroup", "rgroup": "rgroup", "sgroup": "sgroup", "svgroup": "sgroup",
-    "fgroup": "fgroup", "fsgroup": "fgroup",
-    "eip": "eip", "esp": "esp", "stackp": "stackp", "start_stack": "stackp",
-    "etime": "etime", "etimes": "etimes", "exe": "exe",
-    "f": "flag", "flag": "flag", "flags": "flag",
-    "intpri": "opri", "opri": "opri", "pri": "pri", "pri_api": "pri_api", "pri_bar": "pri_bar",
-    "pri_baz": "pri_baz", "pri_foo": "pri_foo", "priority": "priority",
-    "lsession": "sd_session", "machine": "sd_machine", "ouid": "sd_ouid", "seat": "sd_seat",
-    "slice": "sd_slice", "unit": "sd_unit", "uunit": "sd_uunit",
-    "lstart": "lstart", "start": "start", "start_time": "stime", "stime": "stime",
-    "lwp": "tid", "spid": "tid", "tid": "tid", "pid": "pid", "tgid": "pid",
-    "lxc": "lxc",
-    "maj_flt": "majflt", "majflt": "majflt", "pagein": "majflt", "min_flt": "minflt", "minflt": "minflt",
-    "ni": "nice", "nice": "nice", "rtprio": "rtprio",
-    "nlwp": "nlwp", "thcount": "nlwp",
-    "oom": "oom", "oomadj": "oomadj",
-    "pgid": "pgid", "pgrp": "pgid", "ppid": "ppid", "tpgid": "tpgid",
-    "sess": "sess", "session": "sess", "sid": "sess",
-    "pss": "pss", "uss": "uss",
-    "rbytes": "io_rbytes", "rchars": "io_rchars", "rops": "io_rops", "wbytes": "io_wbytes",
-    "wcbytes": "io_wcbytes", "wchars": "io_wchars", "wops": "io_wops",
-    "s": "s", "state": "s", "stat": "stat",
-    "supgid": "supgid", "supgrp": "supgrp",
-    "longtname": "tty8", "tname": "tty8", "tt": "tty8", "tty": "tty8", "tty8": "tty8", "tty4": "tty4",
-    "wchan": "wchan", "wname": "wchan",
-}
-
-REGISTRY: dict[str, Column] = {}
-"""Name (every name procps accepts, aliases included) -> Column."""
+    def __repr__(self) -> str:
+        return f"Column({self.name!r})"
 
 
 def _nop(task, ctx):
     return "-"
 
 
-def _make_sort(item: str):
-    fn = F.ITEM_VALUES.get(item)
-    return fn
+RIGHT, LEFT, UNLIMITED, SIGNAL, USER, WCHAN = "RIGHT", "LEFT", "UNLIMITED", "SIGNAL", "USER", "WCHAN"
+PO, TO, ET, AN = "PO", "TO", "ET", "AN"
+G, NONE = Group, Group.NONE
+B, CR, ST, SC, TT, MEM = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.TTY, Group.MEM
+AD, VP = Group.ADDR, Group.VMPARTS
 
 
-def _build() -> None:
-    by_formatter: dict[str, list[str]] = {}
-    for name, fname in _USES.items():
-        by_formatter.setdefault(fname, []).append(name)
-    for line in _TABLE.splitlines():
-        name, header, width, align, pidmax, scope, item, printable = line.split(" ")
-        item_full = "PIDS_" + item
-        sort = _make_sort(item_full) if item != "noop" else None
-        if printable == "Y":
-            fname = _USES[name]
-            fmt, room, groups, command = _FORMATTERS[fname]
-            aliases = tuple(n for n in by_formatter[fname] if n != name)
-        else:
-            fmt, room, groups, command, aliases = _nop, None, Group.NONE, False, ()
-        if sort is not None:
-            groups |= _ITEM_GROUPS.get(item, Group.NONE)
-        REGISTRY[name] = Column(
-            name=name, header=header, width=int(width), align=align, groups=groups,
-            format=fmt, sort_key=sort, aliases=aliases, pidmax=pidmax == "Y",
-            printable=printable == "Y", command=command, scope=scope, sort_item=item,
-            format_room=room,
-        )
+def _d(names, header, width, align, scope, groups, fmt, value, room=None, **flags):
+    return names.split(), dict(header=header, width=width, align=align, scope=scope, groups=groups,
+                               format=fmt or _nop, value=value, printable=fmt is not None,
+                               format_room=fmt if room is True else room, **flags)
 
 
-# Groups the sort value of a library item reads (for names whose formatter reads others,
-# and for the non-printable names procps can still sort by).
-_ITEM_GROUPS = {
-    "UTILIZATION": ST | SC, "UTILIZATION_C": ST | SC, "VM_RSS": MEM, "VM_SIZE": MEM,
-    "VSIZE_BYTES": MEM, "TICS_BEGAN": SC, "TICS_ALL": ST, "TICS_USER_C": ST, "TIME_ALL": ST,
-    "TIME_ELAPSED": SC, "TICS_USER": ST, "ID_TGID": B, "ID_PID": B, "ID_PPID": B, "ID_PGRP": B,
-    "ID_SESSION": B, "ID_TPGID": TT, "ID_LOGIN": Group.LOGIN, "FLAGS": SC, "NICE": SC,
-    "PRIORITY": SC, "PRIORITY_RT": SC, "SCHED_CLASS": SC, "PROCESSOR": SC, "PROCESSOR_NODE": SC,
-    "STATE": B, "NLWP": ST, "FLT_MAJ": ST, "FLT_MIN": ST, "RSS_RLIM": AD,
-    "ADDR_CURR_EIP": AD, "ADDR_CURR_ESP": AD, "ADDR_STACK_START": AD, "ADDR_CODE_END": AD,
-    "ADDR_CODE_START": AD, "SIGNALS": Group.SIGNALS, "SIGPENDING": Group.SIGNALS,
-    "SIGBLOCKED": Group.SIGNALS, "SIGIGNORE": Group.SIGNALS, "SIGCATCH": Group.SIGNALS,
-    "TTY_NAME": TT, "WCHAN_NAME": Group.WCHAN, "CMD": B, "CMDLINE": B | Group.CMDLINE,
-    "CGROUP": Group.CGROUP, "CGNAME": Group.CGROUP, "EXE": Group.EXE, "SUPGIDS": Group.SUPGROUPS,
-    "SUPGROUPS": Group.SUPGROUPS, "OOM_SCORE": Group.OOM, "OOM_ADJ": Group.OOM,
-    "AUTOGRP_ID": Group.AUTOGROUP, "AUTOGRP_NICE": Group.AUTOGROUP, "SMAP_PSS": Group.SMAPS,
-    "SMAP_PRV_TOTAL": Group.SMAPS, "LXCNAME": Group.CGROUP, "VM_DATA": VP, "VM_EXE": VP,
-    "VM_LIB": VP, "VM_STACK": VP, "VM_RSS_LOCKED": MEM, "MEM_RES_PGS": Group.STATM,
-    "MEM_SHR_PGS": Group.STATM,
-}
-for _k in ("ID_EUID", "ID_RUID", "ID_SUID", "ID_FUID", "ID_EGID", "ID_RGID", "ID_SGID", "ID_FGID",
-           "ID_EUSER", "ID_RUSER", "ID_SUSER", "ID_FUSER", "ID_EGROUP", "ID_RGROUP", "ID_SGROUP",
-           "ID_FGROUP"):
-    _ITEM_GROUPS[_k] = CR
-for _k in ("READ_BYTES", "READ_CHARS", "READ_OPS", "WRITE_BYTES", "WRITE_CBYTES", "WRITE_CHARS",
-           "WRITE_OPS"):
-    _ITEM_GROUPS["IO_" + _k] = Group.IO
-for _k in ("CGROUP", "IPC", "MNT", "NET", "PID", "TIME", "USER", "UTS"):
-    _ITEM_GROUPS["NS_" + _k] = Group.NS
-for _k in ("UNIT", "SESS", "OUID", "MACH", "UUNIT", "SEAT", "SLICE"):
-    _ITEM_GROUPS["SD_" + _k] = Group.CGROUP
+_DEFS = (
+    _d("%cpu pcpu", "%CPU", 4, RIGHT, ET, ST | SC, F.f_pcpu, V.utilization),
+    _d("%mem pmem", "%MEM", 4, RIGHT, PO, MEM, F.f_pmem, V.vm_rss),
+    _d("_left", "LLLLLLLL", 8, LEFT, ET, NONE, F._cycle(F._T_LEFT), None, countdown=True),
+    _d("_left2", "L2L2L2L2", 8, LEFT, ET, NONE, F._cycle(F._T_LEFT2), None, countdown=True),
+    _d("_right", "RRRRRRRRRRR", 11, RIGHT, ET, NONE, F._cycle(F._T_RIGHT), None, countdown=True),
+    _d("_right2", "R2R2R2R2R2R", 11, RIGHT, ET, NONE, F._cycle(F._T_RIGHT2), None, countdown=True),
+    _d("_unlimited", "U", 16, UNLIMITED, ET, NONE, F._cycle(F._T_UNLIMITED), None,
+       room=F._cycle(F._T_UNLIMITED, True), countdown=True),
+    _d("_unlimited2", "U2", 16, UNLIMITED, ET, NONE, F._cycle(F._T_UNLIMITED2), None,
+       room=F._cycle(F._T_UNLIMITED2, True), countdown=True),
+    _d("acflag", "ACFLG", 5, RIGHT, AN, NONE, None, None),
+    _d("acflg", "ACFLG", 5, RIGHT, AN, NONE, None, None),
+    _d("addr", "ADDR", 4, RIGHT, AN, NONE, None, None),
+    _d("addr_1", "ADDR", 1, LEFT, AN, NONE, None, None),
+    _d("ag_id", "AGID", 5, RIGHT, AN, G.AUTOGROUP, F.f_agid, V.autogrp_id),
+    _d("ag_nice", "AGNI", 4, RIGHT, AN, G.AUTOGROUP, F.f_agnice, V.autogrp_nice),
+    _d("alarm", "ALARM", 5, RIGHT, AN, NONE, None, None),
+    _d("argc", "ARGC", 4, RIGHT, PO, NONE, None, None),
+    _d("args command", "COMMAND", 27, UNLIMITED, PO, B | G.CMDLINE, F.f_args, V.cmdline,
+       room=True, forest=True, command=True),
+    _d("atime cputime time", "TIME", 8, RIGHT, ET, ST, F.f_time, V.time_all),
+    _d("blocked sig_block sigmask", "BLOCKED", 9, SIGNAL, TO, G.SIGNALS, F.f_sigmask, V.sigblocked),
+    _d("bnd", "BND", 1, RIGHT, TO, NONE, None, None),
+    _d("bsdstart", "START", 6, RIGHT, ET, SC, F.f_bsdstart, V.tics_began),
+    _d("bsdtime", "TIME", 6, RIGHT, ET, ST, F.f_bsdtime, V.tics_all),
+    _d("c util", "C", 2, RIGHT, ET, ST | SC, F.f_c, V.utilization),
+    _d("caught sigcatch", "CAUGHT", 9, SIGNAL, TO, G.SIGNALS, F.f_sigcatch, V.sigcatch),
+    _d("cgname", "CGNAME", 27, UNLIMITED, PO, G.CGROUP, F.f_cgname, V.cgname, room=True),
+    _d("cgroup", "CGROUP", 27, UNLIMITED, PO, G.CGROUP, F.f_cgroup, V.cgroup, room=True),
+    _d("cgroupns", "CGROUPNS", 10, RIGHT, ET, G.NS, F._ns("cgroup"), V.ns_cgroup),
+    _d("class", "CLS", 3, LEFT, TO, SC, F.f_class, V.sched_class),
+    _d("cls", "CLS", 3, RIGHT, TO, SC, F.f_class, V.sched_class),
+    _d("cmaj_flt", "-", 1, RIGHT, AN, NONE, None, None),
+    _d("cmd", "CMD", 27, UNLIMITED, PO, B | G.CMDLINE, F.f_args, V.cmdline, room=True, forest=True, command=True),
+    _d("cmin_flt", "-", 1, RIGHT, AN, NONE, None, None),
+    _d("cnswap", "-", 1, RIGHT, AN, NONE, None, None),
+    _d("comm ucomm", "COMMAND", 15, UNLIMITED, PO, B, F.f_comm, V.cmd, room=True, forest=True, command=True),
+    _d("context", "CONTEXT", 31, LEFT, ET, B | G.LABEL, F.f_context, V.id_tgid),
+    _d("cp", "CP", 3, RIGHT, ET, ST | SC, F.f_cp, V.utilization),
+    _d("cpu", "CPU", 3, RIGHT, AN, NONE, None, None),
+    _d("cpuid", "CPUID", 5, RIGHT, TO, SC, F.f_psr, V.processor),
+    _d("cputimes times", "TIME", 8, RIGHT, ET, ST, F.f_times, V.time_all),
+    _d("ctid", "CTID", 5, RIGHT, ET, NONE, None, None),
+    _d("cuc", "%CUC", 7, RIGHT, AN, ST | SC, F.f_cuc, V.utilization_c),
+    _d("cursig", "CURSIG", 6, RIGHT, AN, NONE, None, None),
+    _d("cutime", "-", 1, RIGHT, AN, ST, None, V.tics_user_c, fetches=()),
+    _d("cuu", "%CUU", 6, RIGHT, AN, ST | SC, F.f_cuu, V.utilization),
+    _d("cwd", "CWD", 3, LEFT, AN, NONE, None, None),
+    _d("drs", "DRS", 5, RIGHT, PO, MEM | AD, F.f_dsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("dsiz", "DSIZ", 4, RIGHT, PO, MEM | AD, F.f_dsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("egid", "EGID", 5, RIGHT, ET, CR, F._id("egid"), V.id_egid),
+    _d("egroup", "EGROUP", 8, USER, ET, CR, F.f_egroup, V.id_egroup, room=True),
+    _d("eip", "EIP", 16, RIGHT, TO, AD, F.f_eip, V.addr_curr_eip),
+    _d("emul", "EMUL", 13, LEFT, PO, NONE, None, None),
+    _d("end_code", "E_CODE", 16, RIGHT, PO, AD, None, V.addr_code_end, fetches=()),
+    _d("environ", "ENVIRONMENT", 11, UNLIMITED, PO, NONE, None, None),
+    _d("esp", "ESP", 16, RIGHT, TO, AD, F.f_esp, V.addr_curr_esp),
+    _d("etime", "ELAPSED", 11, RIGHT, ET, SC, F.f_etime, V.time_elapsed),
+    _d("etimes", "ELAPSED", 7, RIGHT, ET, SC, F.f_etimes, V.time_elapsed),
+    _d("euid", "EUID", 5, RIGHT, ET, CR, F._id("euid"), V.id_euid),
+    _d("euser", "EUSER", 8, USER, ET, CR, F.f_euser, V.id_euser, room=True),
+    _d("exe", "EXE", 27, UNLIMITED, PO, G.EXE, F.f_exe, V.exe, room=True),
+    _d("f flag flags", "F", 1, RIGHT, ET, SC, F.f_flag, V.flags),
+    _d("fgid", "FGID", 5, RIGHT, ET, CR | SC, F._id("fsgid"), V.flags, fetches=(V.id_fgid,)),
+    _d("fgroup", "FGROUP", 8, USER, ET, CR, F.f_fgroup, V.id_fgroup, room=True),
+    _d("fname", "COMMAND", 8, LEFT, PO, B, F.f_fname, V.cmd, room=True, forest=True),
+    _d("fsgid", "FSGID", 5, RIGHT, ET, CR, F._id("fsgid"), V.id_fgid),
+    _d("fsgroup", "FSGROUP", 8, USER, ET, CR, F.f_fgroup, V.id_fgroup, room=True),
+    _d("fsuid", "FSUID", 5, RIGHT, ET, CR, F._id("fsuid"), V.id_fuid),
+    _d("fsuser", "FSUSER", 8, USER, ET, CR, F.f_fuser, V.id_fuser, room=True),
+    _d("fuid", "FUID", 5, RIGHT, ET, CR, F._id("fsuid"), V.id_fuid),
+    _d("fuser", "FUSER", 8, USER, ET, CR, F.f_fuser, V.id_fuser, room=True),
+    _d("gid", "GID", 5, RIGHT, ET, CR, F._id("egid"), V.id_egid),
+    _d("group", "GROUP", 8, USER, ET, CR, F.f_egroup, V.id_egroup, room=True),
+    _d("ignored sig_ignore sigignore", "IGNORED", 9, SIGNAL, TO, G.SIGNALS, F.f_sigignore, V.sigignore),
+    _d("inblk", "INBLK", 5, RIGHT, AN, NONE, None, None),
+    _d("inblock", "INBLK", 5, RIGHT, AN, NONE, None, None),
+    _d("intpri opri", "PRI", 3, RIGHT, TO, SC, F.f_opri, V.priority),
+    _d("ipcns", "IPCNS", 10, RIGHT, ET, G.NS, F._ns("ipc"), V.ns_ipc),
+    _d("jid", "JID", 1, RIGHT, PO, NONE, None, None),
+    _d("jobc", "JOBC", 4, RIGHT, AN, NONE, None, None),
+    _d("ktrace", "KTRACE", 8, RIGHT, AN, NONE, None, None),
+    _d("ktracep", "KTRACEP", 8, RIGHT, AN, NONE, None, None),
+    _d("label", "LABEL", 31, LEFT, ET, B | G.LABEL, F.f_context, V.id_tgid),
+    _d("lastcpu", "C", 3, RIGHT, TO, SC, F.f_psr, V.processor),
+    _d("lim", "LIM", 5, RIGHT, AN, AD, F.f_lim, V.rss_rlim),
+    _d("login", "LOGNAME", 8, LEFT, AN, NONE, None, None),
+    _d("logname", "LOGNAME", 8, LEFT, AN, NONE, None, None),
+    _d("longtname tname tty8", "TTY", 8, LEFT, PO, TT, F.f_tty, V.tty_name),
+    _d("lsession", "SESSION", 11, LEFT, ET, G.CGROUP, F._sd("session"), V.sd_sess),
+    _d("lstart", "STARTED", 24, RIGHT, ET, SC, F.f_lstart, V.tics_began),
+    _d("luid", "LUID", 5, RIGHT, ET, G.LOGIN, F.f_luid, V.id_login),
+    _d("luser", "LUSER", 8, USER, ET, NONE, None, None),
+    _d("lwp", "LWP", 5, RIGHT, TO, B, F.f_tid, V.id_pid, pidmax=True),
+    _d("lxc", "LXC", 8, LEFT, ET, G.CGROUP, F.f_lxc, V.lxcname),
+    _d("m_drs", "DRS", 5, RIGHT, PO, MEM | AD, F.f_dsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("m_dt", "DT", 4, RIGHT, PO, NONE, None, None),
+    _d("m_lrs", "LRS", 5, RIGHT, PO, NONE, None, None),
+    _d("m_resident", "RES", 5, RIGHT, PO, G.STATM, None, V.mem_res_pgs, fetches=()),
+    _d("m_share", "SHRD", 5, RIGHT, PO, G.STATM, None, V.mem_shr_pgs, fetches=()),
+    _d("m_size", "SIZE", 5, RIGHT, PO, MEM, F.f_size_bytes, V.vsize_bytes),
+    _d("m_swap", "SWAP", 5, RIGHT, PO, NONE, None, None),
+    _d("m_trs", "TRS", 5, RIGHT, PO, MEM | AD, F.f_tsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("machine", "MACHINE", 31, LEFT, ET, G.CGROUP, F._sd("machine"), V.sd_mach),
+    _d("maj_flt", "MAJFL", 6, RIGHT, AN, ST, F.f_majflt, V.flt_maj),
+    _d("majflt", "MAJFLT", 6, RIGHT, AN, ST, F.f_majflt, V.flt_maj),
+    _d("min_flt", "MINFL", 6, RIGHT, AN, ST, F.f_minflt, V.flt_min),
+    _d("minflt", "MINFLT", 6, RIGHT, AN, ST, F.f_minflt, V.flt_min),
+    _d("mntns", "MNTNS", 10, RIGHT, ET, G.NS, F._ns("mnt"), V.ns_mnt),
+    _d("msgrcv", "MSGRCV", 6, RIGHT, AN, NONE, None, None),
+    _d("msgsnd", "MSGSND", 6, RIGHT, AN, NONE, None, None),
+    _d("mwchan", "MWCHAN", 6, WCHAN, TO, NONE, None, None),
+    _d("netns", "NETNS", 10, RIGHT, ET, G.NS, F._ns("net"), V.ns_net),
+    _d("ni nice", "NI", 3, RIGHT, TO, SC, F.f_nice, V.nice),
+    _d("nivcsw", "IVCSW", 5, RIGHT, AN, NONE, None, None),
+    _d("nlwp", "NLWP", 4, RIGHT, PO, ST, F.f_nlwp, V.nlwp),
+    _d("nsignals", "NSIGS", 5, RIGHT, AN, NONE, None, None),
+    _d("nsigs", "NSIGS", 5, RIGHT, AN, NONE, None, None),
+    _d("nswap", "NSWAP", 5, RIGHT, AN, NONE, None, None),
+    _d("numa", "NUMA", 4, RIGHT, AN, SC, F.f_numa, V.processor_node),
+    _d("nvcsw", "VCSW", 5, RIGHT, AN, NONE, None, None),
+    _d("nwchan", "WCHAN", 6, RIGHT, TO, NONE, None, None),
+    _d("oom", "OOM", 4, RIGHT, TO, G.OOM, F.f_oom, V.oom_score),
+    _d("oomadj", "OOMADJ", 5, RIGHT, TO, G.OOM, F.f_oomadj, V.oom_adj),
+    _d("osz", "SZ", 2, RIGHT, PO, NONE, None, None),
+    _d("oublk", "OUBLK", 5, RIGHT, AN, NONE, None, None),
+    _d("oublock", "OUBLK", 5, RIGHT, AN, NONE, None, None),
+    _d("ouid", "OWNER", 5, LEFT, ET, G.CGROUP, F._sd("ouid"), V.sd_ouid),
+    _d("p_ru", "P_RU", 6, RIGHT, AN, NONE, None, None),
+    _d("paddr", "PADDR", 6, RIGHT, AN, NONE, None, None),
+    _d("pagein", "PAGEIN", 6, RIGHT, AN, ST, F.f_majflt, V.flt_maj),
+    _d("pending sig", "PENDING", 9, SIGNAL, ET, G.SIGNALS, F.f_sig, V.signals),
+    _d("pgid", "PGID", 5, RIGHT, PO, B, F.f_pgid, V.id_pgrp, pidmax=True),
+    _d("pgrp", "PGRP", 5, RIGHT, PO, B, F.f_pgid, V.id_pgrp, pidmax=True),
+    _d("pid", "PID", 5, RIGHT, PO, B, F.f_pid, V.id_tgid, pidmax=True),
+    _d("pidns", "PIDNS", 10, RIGHT, ET, G.NS, F._ns("pid"), V.ns_pid),
+    _d("poip", "-", 1, RIGHT, AN, NONE, None, None),
+    _d("policy", "POL", 3, LEFT, TO, SC, F.f_class, V.sched_class),
+    _d("ppid", "PPID", 5, RIGHT, PO, B, F.f_ppid, V.id_ppid, pidmax=True),
+    _d("pri", "PRI", 3, RIGHT, TO, SC, F.f_pri, V.priority),
+    _d("pri_api", "API", 3, RIGHT, TO, SC, F.f_pri_api, V.priority),
+    _d("pri_bar", "BAR", 3, RIGHT, TO, SC, F.f_pri_bar, V.priority),
+    _d("pri_baz", "BAZ", 3, RIGHT, TO, SC, F.f_pri_baz, V.priority),
+    _d("pri_foo", "FOO", 3, RIGHT, TO, SC, F.f_pri_foo, V.priority),
+    _d("priority", "PRI", 3, RIGHT, TO, SC, F.f_priority, V.priority),
+    _d("prmgrp", "PRMGRP", 12, RIGHT, PO, NONE, None, None),
+    _d("prmid", "PRMID", 12, RIGHT, PO, NONE, None, None),
+    _d("project", "PROJECT", 12, LEFT, PO, NONE, None, None),
+    _d("projid", "PROJID", 5, RIGHT, PO, NONE, None, None),
+    _d("pset", "PSET", 4, RIGHT, TO, NONE, None, None),
+    _d("psr", "PSR", 3, RIGHT, TO, SC, F.f_psr, V.processor),
+    _d("pss", "PSS", 5, RIGHT, PO, G.SMAPS, F.f_pss, V.smap_pss),
+    _d("psxpri", "PPR", 3, RIGHT, TO, NONE, None, None),
+    _d("rbytes", "RBYTES", 5, RIGHT, TO, G.IO, F._io("read_bytes"), V.io_read_bytes),
+    _d("rchars", "RCHARS", 5, RIGHT, TO, G.IO, F._io("rchar"), V.io_read_chars),
+    _d("re", "RE", 3, RIGHT, AN, NONE, None, None),
+    _d("resident", "RES", 5, RIGHT, PO, G.STATM, None, V.mem_res_pgs, fetches=()),
+    _d("rgid", "RGID", 5, RIGHT, ET, CR, F._id("rgid"), V.id_rgid),
+    _d("rgroup", "RGROUP", 8, USER, ET, CR, F.f_rgroup, V.id_rgroup, room=True),
+    _d("rlink", "RLINK", 8, RIGHT, AN, NONE, None, None),
+    _d("rops", "ROPS", 5, RIGHT, TO, G.IO, F._io("syscr"), V.io_read_ops),
+    _d("rss rssize", "RSS", 5, RIGHT, PO, MEM, F.f_rss, V.vm_rss),
+    _d("rsz", "RSZ", 5, RIGHT, PO, MEM, F.f_rss, V.vm_rss),
+    _d("rtprio", "RTPRIO", 6, RIGHT, TO, SC, F.f_rtprio, V.priority_rt),
+    _d("ruid", "RUID", 5, RIGHT, ET, CR, F._id("ruid"), V.id_ruid),
+    _d("ruser", "RUSER", 8, USER, ET, CR, F.f_ruser, V.id_ruser, room=True),
+    _d("s state", "S", 1, LEFT, TO, B, F.f_s, V.state),
+    _d("sched", "SCH", 3, RIGHT, TO, SC, F.f_sched, V.sched_class),
+    _d("scnt", "SCNT", 4, RIGHT, AN, NONE, None, None),
+    _d("scount", "SC", 4, RIGHT, AN, NONE, None, None),
+    _d("seat", "SEAT", 11, LEFT, ET, G.CGROUP, F._sd("seat"), V.sd_seat),
+    _d("sess session", "SESS", 5, RIGHT, PO, B, F.f_sess, V.id_session, pidmax=True),
+    _d("sgi_p", "P", 1, RIGHT, TO, B | SC, F.f_sgi_p, V.state),
+    _d("sgi_rss", "RSS", 4, LEFT, PO, MEM, F.f_rss, V.vm_rss),
+    _d("sgid", "SGID", 5, RIGHT, ET, CR, F._id("sgid"), V.id_sgid),
+    _d("sgroup", "SGROUP", 8, USER, ET, CR, F.f_sgroup, V.id_sgroup, room=True),
+    _d("share", "-", 1, RIGHT, PO, NONE, None, None),
+    _d("sid", "SID", 5, RIGHT, PO, B, F.f_sess, V.id_session, pidmax=True),
+    _d("sig_catch", "CATCHED", 9, SIGNAL, TO, G.SIGNALS, F.f_sigcatch, V.sigcatch),
+    _d("sig_pend", "SIGNAL", 9, SIGNAL, ET, G.SIGNALS, F.f_sig, V.signals),
+    _d("size", "SIZE", 5, RIGHT, PO, MEM | VP, F.f_swapable, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.vm_data, V.vm_stack)),
+    _d("sl", "SL", 3, RIGHT, AN, NONE, None, None),
+    _d("slice", "SLICE", 31, LEFT, ET, G.CGROUP, F._sd("slice"), V.sd_slice),
+    _d("spid", "SPID", 5, RIGHT, TO, B, F.f_tid, V.id_pid, pidmax=True),
+    _d("stackp start_stack", "STACKP", 16, RIGHT, PO, AD, F.f_stackp, V.addr_stack_start),
+    _d("start", "STARTED", 8, RIGHT, ET, SC, F.f_start, V.tics_began),
+    _d("start_code", "S_CODE", 16, RIGHT, PO, AD, None, V.addr_code_start, fetches=()),
+    _d("start_time", "START", 5, RIGHT, ET, SC, F.f_stime, V.tics_began),
+    _d("stat", "STAT", 4, LEFT, TO, B | ST | SC | TT | MEM, F.f_stat, V.state),
+    _d("status", "STATUS", 6, RIGHT, AN, NONE, None, None),
+    _d("stime", "STIME", 5, RIGHT, ET, SC, F.f_stime, V.tics_began),
+    _d("suid", "SUID", 5, RIGHT, ET, CR, F._id("suid"), V.id_suid),
+    _d("supgid", "SUPGID", 20, UNLIMITED, PO, G.SUPGROUPS, F.f_supgid, V.supgids, room=True),
+    _d("supgrp", "SUPGRP", 40, UNLIMITED, PO, G.SUPGROUPS, F.f_supgrp, V.supgroups, room=True),
+    _d("suser", "SUSER", 8, USER, ET, CR, F.f_suser, V.id_suser, room=True),
+    _d("svgid", "SVGID", 5, RIGHT, ET, CR, F._id("sgid"), V.id_sgid),
+    _d("svgroup", "SVGROUP", 8, USER, ET, CR, F.f_sgroup, V.id_sgroup, room=True),
+    _d("svuid", "SVUID", 5, RIGHT, ET, CR, F._id("suid"), V.id_suid),
+    _d("svuser", "SVUSER", 8, USER, ET, CR, F.f_suser, V.id_suser, room=True),
+    _d("systime", "SYSTEM", 6, RIGHT, ET, NONE, None, None),
+    _d("sz", "SZ", 5, RIGHT, PO, MEM, F.f_sz, V.vm_size),
+    _d("taskid", "TASKID", 5, RIGHT, TO, NONE, None, None, pidmax=True),
+    _d("tdev", "TDEV", 4, RIGHT, AN, NONE, None, None),
+    _d("tgid", "TGID", 5, RIGHT, PO, B, F.f_pid, V.id_tgid, pidmax=True),
+    _d("thcount", "THCNT", 5, RIGHT, PO, ST, F.f_nlwp, V.nlwp),
+    _d("tid", "TID", 5, RIGHT, TO, B, F.f_tid, V.id_pid, pidmax=True),
+    _d("timens", "TIMENS", 10, RIGHT, ET, G.NS, F._ns("time"), V.ns_time),
+    _d("timeout", "TMOUT", 5, RIGHT, AN, NONE, None, None),
+    _d("tmout", "TMOUT", 5, RIGHT, AN, NONE, None, None),
+    _d("tpgid", "TPGID", 5, RIGHT, PO, TT, F.f_tpgid, V.id_tpgid, pidmax=True),
+    _d("trs", "TRS", 4, RIGHT, PO, MEM | AD, F.f_tsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("trss", "TRSS", 4, RIGHT, PO, MEM | AD, F.f_tsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("tsess", "TSESS", 5, RIGHT, PO, NONE, None, None, pidmax=True),
+    _d("tsession", "TSESS", 5, RIGHT, PO, NONE, None, None, pidmax=True),
+    _d("tsid", "TSID", 5, RIGHT, PO, NONE, None, None, pidmax=True),
+    _d("tsig", "PENDING", 9, SIGNAL, ET, G.SIGNALS, F.f_tsig, V.sigpending),
+    _d("tsiz", "TSIZ", 4, RIGHT, PO, MEM | AD, F.f_tsiz, V.vsize_bytes,
+       fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
+    _d("tt tty", "TT", 8, LEFT, PO, TT, F.f_tty, V.tty_name),
+    _d("tty4", "TTY", 4, LEFT, PO, TT, F.f_tty4, V.tty_name, fetches=()),
+    _d("u_procp", "UPROCP", 6, RIGHT, AN, NONE, None, None),
+    _d("ucmd", "CMD", 15, UNLIMITED, PO, B, F.f_comm, V.cmd, room=True, forest=True, command=True),
+    _d("uid", "UID", 5, RIGHT, ET, CR, F._id("euid"), V.id_euid),
+    _d("uid_hack", "UID", 8, USER, ET, CR, F.f_euser, V.id_euser, room=True),
+    _d("umask", "UMASK", 5, RIGHT, AN, NONE, None, None),
+    _d("uname user", "USER", 8, USER, ET, CR, F.f_euser, V.id_euser, room=True),
+    _d("unit", "UNIT", 31, LEFT, ET, G.CGROUP, F._sd("unit"), V.sd_unit),
+    _d("upr", "UPR", 3, RIGHT, TO, NONE, None, None),
+    _d("uprocp", "UPROCP", 8, RIGHT, AN, NONE, None, None),
+    _d("userns", "USERNS", 10, RIGHT, ET, G.NS, F._ns("user"), V.ns_user),
+    _d("usertime", "USER", 4, RIGHT, ET, NONE, None, None),
+    _d("usrpri", "UPR", 3, RIGHT, TO, NONE, None, None),
+    _d("uss", "USS", 5, RIGHT, PO, G.SMAPS, F.f_uss, V.smap_prv_total),
+    _d("utime", "UTIME", 6, RIGHT, ET, ST, None, V.tics_user, fetches=()),
+    _d("utsns", "UTSNS", 10, RIGHT, ET, G.NS, F._ns("uts"), V.ns_uts),
+    _d("uunit", "UUNIT", 31, LEFT, ET, G.CGROUP, F._sd("uunit"), V.sd_uunit),
+    _d("vm_data", "DATA", 5, RIGHT, PO, VP, None, V.vm_data, fetches=()),
+    _d("vm_exe", "EXE", 5, RIGHT, PO, VP, None, V.vm_exe, fetches=()),
+    _d("vm_lib", "LIB", 5, RIGHT, PO, VP, None, V.vm_lib, fetches=()),
+    _d("vm_lock", "LCK", 3, RIGHT, PO, MEM, None, V.vm_rss_locked),
+    _d("vm_stack", "STACK", 5, RIGHT, PO, VP, None, V.vm_stack, fetches=()),
+    _d("vsize", "VSZ", 6, RIGHT, PO, MEM, F.f_vsz, V.vsize_bytes, fetches=(V.vm_size,)),
+    _d("vsz", "VSZ", 6, RIGHT, PO, MEM, F.f_vsz, V.vm_size),
+    _d("wbytes", "WBYTES", 5, RIGHT, TO, G.IO, F._io("write_bytes"), V.io_write_bytes),
+    _d("wcbytes", "WCBYTES", 5, RIGHT, TO, G.IO, F._io("cancelled_write_bytes"), V.io_write_cbytes),
+    _d("wchan wname", "WCHAN", 6, WCHAN, TO, G.WCHAN, F.f_wchan, V.wchan_name, room=True),
+    _d("wchars", "WCHARS", 5, RIGHT, TO, G.IO, F._io("wchar"), V.io_write_chars),
+    _d("wops", "WOPS", 5, RIGHT, TO, G.IO, F._io("syscw"), V.io_write_ops),
+    _d("xstat", "XSTAT", 5, RIGHT, AN, NONE, None, None),
+    _d("zone", "ZONE", 31, LEFT, ET, B | G.LABEL, F.f_context, V.id_tgid),
+    _d("zoneid", "ZONEID", 31, RIGHT, ET, NONE, None, None),
+)
 
-_build()
+REGISTRY: dict[str, Column] = {}
+"""Name (every name procps accepts, aliases included) -> Column."""
+
+for _names, _attrs in _DEFS:
+    for _name in _names:
+        REGISTRY[_name] = Column(_name, aliases=tuple(n for n in _names if n != _name), **_attrs)
+del _names, _name, _attrs
 
 
 def lookup(name: str) -> Column | None:
@@ -636,56 +431,22 @@ def lookup(name: str) -> Column | None:
     return REGISTRY.get(name)
 
 
-SELECTION_GROUPS: dict[str, Group] = {
-    "pid": Group.BASE,
-    "ppid": Group.BASE,
-    "sid": Group.BASE,
-    "pgid": Group.BASE,
-    "tty": Group.TTY,
-    "euid": Group.CRED,
-    "ruid": Group.CRED,
-    "suid": Group.CRED,
-    "fsuid": Group.CRED,
-    "egid": Group.CRED,
-    "rgid": Group.CRED,
-    "sgid": Group.CRED,
-    "fsgid": Group.CRED,
-    "comm": Group.BASE,
-    "sess_or_egid": Group.BASE | Group.CRED,
-    "quick": Group.BASE,
-}
-"""Data groups each Selection.kind reads (ruid/euid need status; tty needs stat's tty_nr)."""
-
-
-def selection_groups(query: Any) -> Group:
-    """Groups the query's selection reads, including procps's implicit filters
-    (without BSD a / -e: own euid and a tty; BSD r: the state)."""
-    groups = Group.BASE
-    for sel in getattr(query, "selections", ()):
-        groups |= SELECTION_GROUPS.get(sel.kind, Group.BASE | Group.CRED | Group.TTY)
-    if not getattr(query, "all_tasks", False):
-        # the default selection compares euid and tty with ps's own; -a/-d look at sessions and ttys
-        groups |= Group.CRED | Group.TTY
-    return groups
-
-
 def groups_for(query: Any) -> Group:
-    """Union of the groups a query's columns, sort keys and selection read."""
+    """Union of the groups a query's selection, columns and sort keys read."""
+    from pstd.ps.select import selection_groups
+    from pstd.ps.sort import applied_keys
+
     groups = selection_groups(query)
     command = False
     for request in query.columns:
-        column = lookup(request.spec)
+        column = lookup(request.spec) if request.spec else None
         if column is not None:
             groups |= column.groups
             command = command or column.command
-    for key in query.sort_keys:
-        column = lookup(key.spec)
+    for key in applied_keys(query):
+        column = lookup(key.spec) if key.spec else None
         if column is not None:
             groups |= column.groups
-    if command and getattr(query, "bsd_e", False):
+    if command and query.bsd_e:
         groups |= Group.ENVIRON
-    if getattr(query, "threads", "") and any(
-        (lookup(r.spec) is not None and lookup(r.spec).name == "stat") for r in query.columns
-    ):
-        groups |= Group.STAT
     return groups

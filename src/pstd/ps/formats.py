@@ -1,4 +1,4 @@
-"""Cell formatters and sort values for every printable ps specifier.
+"""Cell formatters for every printable ps specifier.
 
 Each formatter is ``f(task, ctx) -> str``; formatters whose text depends on the
 room the renderer gives the cell (user names, wchan, command and other
@@ -7,8 +7,7 @@ arithmetic follows procps 4.0.2 (ps/output.c and library/pids.c): integer
 per-mille %CPU from the elapsed time as a double, times truncated to whole
 seconds, ctime()/strftime() start times, hexadecimal signal masks, ...
 
-Sort values follow the library item each specifier sorts by (the TSV's
-"sortkey" column): ``ITEM_VALUES[item](task, ctx)``.
+Sort values (procps's library items) are in :mod:`pstd.ps.values`.
 """
 
 from __future__ import annotations
@@ -958,101 +957,3 @@ def _cycle(values, room_limited=False):
         v = values[n % len(values)]
         return v[:room] if room_limited else v
     return f
-
-
-# --------------------------------------------------------------------------- sort values per library item
-
-def _num(name):
-    return lambda t, c: _z(getattr(t, name))
-
-
-ITEM_VALUES = {
-    "PIDS_UTILIZATION": lambda t, c: utilization(t, c),
-    "PIDS_UTILIZATION_C": lambda t, c: utilization(t, c, True),
-    "PIDS_VM_RSS": lambda t, c: rss_kb(t, c),
-    "PIDS_VM_SIZE": lambda t, c: vsz_kb(t, c),
-    "PIDS_VSIZE_BYTES": lambda t, c: _z(t.vsize),
-    "PIDS_TICS_BEGAN": _num("start_time"),
-    "PIDS_TICS_ALL": lambda t, c: _z(t.utime) + _z(t.stime),
-    "PIDS_TICS_USER_C": lambda t, c: _z(t.utime) + _z(t.cutime),
-    "PIDS_TIME_ALL": lambda t, c: (float(_z(t.utime)) + _z(t.stime)) / c.clock_ticks,
-    "PIDS_TIME_ELAPSED": lambda t, c: elapsed_real(t, c),
-    "PIDS_TICS_USER": _num("utime"),
-    "PIDS_ID_TGID": lambda t, c: t.pid,
-    "PIDS_ID_PID": lambda t, c: t.tid,
-    "PIDS_ID_PPID": _num("ppid"),
-    "PIDS_ID_PGRP": _num("pgid"),
-    "PIDS_ID_SESSION": _num("sid"),
-    "PIDS_ID_TPGID": _num("tpgid"),
-    "PIDS_ID_EUID": _num("euid"),
-    "PIDS_ID_RUID": _num("ruid"),
-    "PIDS_ID_SUID": _num("suid"),
-    "PIDS_ID_FUID": _num("fsuid"),
-    "PIDS_ID_EGID": _num("egid"),
-    "PIDS_ID_RGID": _num("rgid"),
-    "PIDS_ID_SGID": _num("sgid"),
-    "PIDS_ID_FGID": _num("fsgid"),
-    "PIDS_ID_EUSER": lambda t, c: _names.user_name(_z(t.euid)),
-    "PIDS_ID_RUSER": lambda t, c: _names.user_name(_z(t.ruid)),
-    "PIDS_ID_SUSER": lambda t, c: _names.user_name(_z(t.suid)),
-    "PIDS_ID_FUSER": lambda t, c: _names.user_name(_z(t.fsuid)),
-    "PIDS_ID_EGROUP": lambda t, c: _names.group_name(_z(t.egid)),
-    "PIDS_ID_RGROUP": lambda t, c: _names.group_name(_z(t.rgid)),
-    "PIDS_ID_SGROUP": lambda t, c: _names.group_name(_z(t.sgid)),
-    "PIDS_ID_FGROUP": lambda t, c: _names.group_name(_z(t.fsgid)),
-    "PIDS_ID_LOGIN": lambda t, c: _signed32(t.loginuid if t.loginuid is not None else -1),
-    "PIDS_FLAGS": _num("flags"),
-    "PIDS_NICE": _num("nice"),
-    "PIDS_PRIORITY": _num("priority"),
-    "PIDS_PRIORITY_RT": _num("rtprio"),
-    "PIDS_SCHED_CLASS": lambda t, c: _policy(t),
-    "PIDS_PROCESSOR": _num("processor"),
-    "PIDS_PROCESSOR_NODE": lambda t, c: int(f_numa(t, c)),
-    "PIDS_STATE": lambda t, c: t.state or "",
-    "PIDS_NLWP": lambda t, c: t.nlwp or 1,
-    "PIDS_FLT_MAJ": _num("majflt"),
-    "PIDS_FLT_MIN": _num("minflt"),
-    "PIDS_RSS_RLIM": _num("rsslim"),
-    "PIDS_ADDR_CURR_EIP": _num("kstk_eip"),
-    "PIDS_ADDR_CURR_ESP": _num("kstk_esp"),
-    "PIDS_ADDR_STACK_START": _num("start_stack"),
-    "PIDS_ADDR_CODE_END": _num("end_code"),
-    "PIDS_ADDR_CODE_START": _num("start_code"),
-    "PIDS_SIGNALS": lambda t, c: _z(pending_mask(t)),
-    "PIDS_SIGPENDING": _num("sig_pending"),
-    "PIDS_SIGBLOCKED": _num("sig_blocked"),
-    "PIDS_SIGIGNORE": _num("sig_ignored"),
-    "PIDS_SIGCATCH": _num("sig_caught"),
-    "PIDS_TTY_NAME": lambda t, c: f_tty(t, c),
-    "PIDS_WCHAN_NAME": lambda t, c: wchan_text(t),
-    "PIDS_CMD": lambda t, c: cmd_text(t, c),
-    "PIDS_CMDLINE": lambda t, c: cmdline_text(t, c),
-    "PIDS_CGROUP": lambda t, c: cgroup_text(t, c),
-    "PIDS_CGNAME": lambda t, c: cgname_text(t, c),
-    "PIDS_EXE": lambda t, c: exe_text(t, c),
-    "PIDS_SUPGIDS": lambda t, c: supgid_text(t),
-    "PIDS_SUPGROUPS": lambda t, c: supgrp_text(t),
-    "PIDS_OOM_SCORE": _num("oom_score"),
-    "PIDS_OOM_ADJ": _num("oom_adj"),
-    "PIDS_AUTOGRP_ID": lambda t, c: -1 if t.autogroup_id is None else t.autogroup_id,
-    "PIDS_AUTOGRP_NICE": _num("autogroup_nice"),
-    "PIDS_SMAP_PSS": _num("pss_kb"),
-    "PIDS_SMAP_PRV_TOTAL": lambda t, c: _z(t.private_clean_kb) + _z(t.private_dirty_kb),
-    "PIDS_LXCNAME": lambda t, c: f_lxc(t, c),
-    "PIDS_VM_DATA": _num("vm_data_kb"),
-    "PIDS_VM_EXE": _num("vm_exe_kb"),
-    "PIDS_VM_LIB": _num("vm_lib_kb"),
-    "PIDS_VM_STACK": _num("vm_stk_kb"),
-    "PIDS_VM_RSS_LOCKED": _num("vm_lck_kb"),
-    "PIDS_MEM_RES_PGS": _num("resident_pages"),
-    "PIDS_MEM_SHR_PGS": _num("shared_pages"),
-}
-for _k, _io_key in (("READ_BYTES", "read_bytes"), ("READ_CHARS", "rchar"), ("READ_OPS", "syscr"),
-                    ("WRITE_BYTES", "write_bytes"), ("WRITE_CBYTES", "cancelled_write_bytes"),
-                    ("WRITE_CHARS", "wchar"), ("WRITE_OPS", "syscw")):
-    ITEM_VALUES["PIDS_IO_" + _k] = (lambda key: lambda t, c: (t.io or {}).get(key, 0))(_io_key)
-for _k in ("CGROUP", "IPC", "MNT", "NET", "PID", "TIME", "USER", "UTS"):
-    ITEM_VALUES["PIDS_NS_" + _k] = (lambda key: lambda t, c: (t.ns or {}).get(key, 0))(_k.lower())
-for _k, _sd_key in (("UNIT", "unit"), ("SESS", "session"), ("OUID", "ouid"), ("MACH", "machine"),
-                    ("UUNIT", "uunit"), ("SEAT", "seat"), ("SLICE", "slice")):
-    ITEM_VALUES["PIDS_SD_" + _k] = (lambda key: lambda t, c: sd_values(t)[key])(_sd_key)

@@ -1,4 +1,4 @@
-"""``pstd <ps arguments>``: parse → dump → select → sort → render.
+"""``pstd <ps arguments>``: parse → rows (dump, select, sort) → text → stdout.
 
 Only this module talks to the process: it builds the Environment (unless a
 test injects one), turns every failure into procps's message and exit status,
@@ -102,83 +102,25 @@ def _check_quick(query) -> None:
         raise PsFatal(errors.QUICK_NEGATE)
 
 
-def _dump(backend, query):
-    from pstd.model import Strategy
-
-    groups = query.show_flags
-    if query.quick_pids:
-        strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
-        tasks = []
-        for pid in query.quick_pids:
-            tasks.extend(backend.dump(strategy, groups, pid=pid))
-        return tasks
-    return backend.dump(query.strategy, groups)
-
-
 def execute(query, env, backend=None, lookup=None) -> int:
-    """List the tasks a parsed query asks for; returns the exit status."""
-    from pstd.ps import select as sel
-    from pstd.ps import sort as srt
-    from pstd.ps.render import Renderer
+    """List the tasks a parsed query asks for (rows → text → stdout); returns the exit status."""
+    from pstd.ps.render import line_budget, render_text
+    from pstd.ps.rows import rows
 
     if lookup is None:
         from pstd.ps.columns import lookup
     if backend is None:
         backend = _backend(env, env.extra.get("backend_choice", "auto"))
     ctx = _context(env, query)
-    renderer = Renderer(query, ctx, lookup)
-    if getattr(ctx, "wide_signals", None) is not None and ctx.wide_signals != renderer.wide_signals:
-        import dataclasses
-
-        ctx = dataclasses.replace(ctx, wide_signals=renderer.wide_signals)
-        renderer.ctx = ctx
-    ctx.extra["wide_signals"] = renderer.wide_signals
-    ctx.extra["unix_f"] = query.unix_f
-    ctx.extra["user_is_number"] = query.user_is_number
-    ctx.extra["wchan_is_number"] = query.wchan_is_number
-    tasks = _dump(backend, query)
-    want = sel.make_filter(query)
-    tf = query.thread_flags
-    if query.fancy:
-        rows = tasks if want is None else [t for t in tasks if want(t)]
-        shown = [c.spec for c in query.columns if c.spec]
-        keys = srt.effective_keys(query.sort_keys, shown)
-        if query.forest_type:
-            srt.apply_sort(rows, srt.forest_keys(keys), ctx, lookup)
-            pairs = srt.forest(rows, query.forest_type)
-            data, n = renderer.render([t for t, _ in pairs], ctx, prefixes=[p for _, p in pairs])
-        else:
-            srt.apply_sort(rows, keys, ctx, lookup)
-            data, n = renderer.render_plain(rows, ctx)
-    elif tf & 0x400:  # m / -m: a process line, then its threads
-        srt.thread_groups(tasks)
-        items, kinds = [], []
-        i, total = 0, len(tasks)
-        while i < total:
-            t = tasks[i]
-            if want is None or want(t):
-                items.append(t)
-                kinds.append(False)
-                tgid = t.pid
-                while i < total and tasks[i].pid == tgid:
-                    items.append(tasks[i])
-                    kinds.append(True)
-                    i += 1
-            else:
-                i += 1
-        data, n = renderer.render(items, ctx, kinds=kinds)
-    else:
-        rows = tasks if want is None else [t for t in tasks if want(t)]
-        data, n = renderer.render_plain(rows, ctx)
-    if not n:
-        data = renderer.empty()
-    if renderer.active_cols > OUTBUF_SIZE:
+    listing = rows(query, backend, ctx, lookup)
+    data = render_text(listing, query, ctx, lookup)
+    if line_budget(query, lookup) > OUTBUF_SIZE:
         # procps complains once per printed line when the width exceeds its buffer
         env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
     if data:
         env.stdout.write(data)
     env.stdout.flush()
-    return errors.EXIT_OK if n else errors.EXIT_FAILURE
+    return errors.EXIT_OK if len(listing) else errors.EXIT_FAILURE
 
 
 PROG = "ps"

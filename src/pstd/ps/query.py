@@ -163,16 +163,7 @@ class Query:
 
     @property
     def show_flags(self) -> Group:
-        """Union of the data groups every column, sort key and selection needs."""
+        """Union of the data groups the selection, every column and sort key need."""
         from pstd.ps.columns import groups_for
 
-        groups = groups_for(self)
-        kinds = {s.kind for s in self.selections}
-        table = not self.all_tasks and (self.simple_select or not self.selections)
-        if table or kinds & {"euid", "ruid", "egid", "rgid"}:
-            groups |= Group.CRED
-        if table or "tty" in kinds:
-            groups |= Group.TTY
-        if self.forest_type or self.threads == "m":
-            groups |= Group.SCHED  # start time orders trees and threads
-        return groups
+        return groups_for(self)

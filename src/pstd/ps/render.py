@@ -28,10 +28,6 @@ A_AIX, A_USER, A_LEFT, A_RIGHT, A_UNLIMITED, A_WCHAN, A_SIGNAL = 0, 1, 2, 3, 4, 
 _ALIGN = {"USER": A_USER, "LEFT": A_LEFT, "RIGHT": A_RIGHT, "UNLIMITED": A_UNLIMITED,
           "WCHAN": A_WCHAN, "SIGNAL": A_SIGNAL, "": A_AIX}
 
-# columns whose procps printer draws the forest prefix
-FOREST_COLUMNS = frozenset({"args", "cmd", "command", "comm", "ucmd", "ucomm", "fname"})
-
-
 def cell_width(s: str) -> int:
     """Terminal cells ``s`` takes (wcwidth-like: wide East Asian = 2, combining = 0)."""
     if s.isascii():
@@ -89,9 +85,10 @@ def forest_art(prefix: str, forest_type: str, room: int) -> str:
 class Col:
     """One column of the output plan (a column request resolved against the registry)."""
 
-    __slots__ = ("name", "header", "width", "align", "fmt", "room", "is_last", "forest", "scope", "spec")
+    __slots__ = ("name", "header", "width", "align", "fmt", "room", "is_last", "forest", "scope", "spec",
+                 "countdown")
 
-    def __init__(self, spec, header, width, align, fmt, scope="ET", room=None):
+    def __init__(self, spec, header, width, align, fmt, scope="ET", room=None, forest=False, countdown=False):
         self.spec = spec
         self.name = header
         self.header = header
@@ -100,8 +97,9 @@ class Col:
         self.fmt = fmt  # (task, ctx) -> str, or None for AIX literal text
         self.room = room  # (task, ctx, cells) -> str cut to the room, or None
         self.is_last = False
-        self.forest = spec in FOREST_COLUMNS
+        self.forest = forest  # the forest prefix goes before the text
         self.scope = scope
+        self.countdown = countdown  # the text cycles with the lines left before the next header
 
 
 def layout_row(cols, texts, active_cols, opts, prefix="", forest_type="", header=False,
@@ -145,15 +143,9 @@ def layout_row(cols, texts, active_cols, opts, prefix="", forest_type="", header
             body = col.room(task, ctx, maxr - len(art))
             text = art + body
             amount = len(art) + cell_width(body)
-        elif align == A_UNLIMITED or (col.forest and col.spec != "fname"):
+        elif align == A_UNLIMITED or col.forest:
             art = forest_art(prefix, forest_type, maxr) if (prefix and col.forest) else ""
             body, used = cut(text, maxr - len(art))
-            text = art + body
-            amount = len(art) + used
-        elif col.spec == "fname":
-            art = forest_art(prefix, forest_type, maxr) if prefix else ""
-            room = maxr - len(art)
-            body, used = cut(text, 8 if room > 8 else room)
             text = art + body
             amount = len(art) + used
         elif align == A_USER and not user_is_number:
@@ -260,10 +252,10 @@ def build_plan(query, lookup, env=None):
         else:
             column = lookup(req.spec)
             align = _ALIGN.get(column.align, A_RIGHT)
-            scope = getattr(column, "scope", "ET") or "ET"
-            room = getattr(column, "format_room", None)
-            c1 = Col(column.name, req.header, req.width, align, column.format, scope, room)
-            c2 = Col(column.name, req.header, req.width, align, column.format, scope, room)
+            args = (column.name, req.header, req.width, align, column.format, column.scope,
+                    column.format_room, column.forest, column.countdown)
+            c1 = Col(*args)
+            c2 = Col(*args)
         proc.append(c1)
         task.append(c2)
     if proc:
@@ -301,7 +293,7 @@ class Renderer:
             self.gap = query.screen_rows - 1 if query.headers == "repeat" else -1
         self.header_line = self._header()
         # procps's test columns (_left, _right, ...) print from the header countdown
-        self.counting = any(c.spec and c.spec.startswith("_") for c in self.proc_cols)
+        self.counting = any(c.countdown for c in self.proc_cols)
         self.fast = {id(self.proc_cols): self._fast_plan(self.proc_cols),
                      id(self.task_cols): self._fast_plan(self.task_cols)}
 
@@ -346,8 +338,6 @@ class Renderer:
                 last_cut = last_room if last_room < OUTBUF_SIZE - 1 else OUTBUF_SIZE - 1
                 if last_cut < 1:
                     return None
-                if last.spec == "fname":
-                    last_cut = min(last_cut, 8)
         fns = [c.fmt for c in cols]
         if last_cut is not None and last.room is not None:
             room_fn, cells_room = last.room, last_cut
@@ -450,3 +440,27 @@ class Renderer:
             if True:
                 return (self.header_line + "\n").encode("utf-8", "surrogateescape")
         return b""
+
+
+def line_budget(query, lookup) -> int:
+    """The line width procps budgets for ``query``'s columns (its buffer holds OUTBUF_SIZE)."""
+    return active_columns(query.screen_cols, build_plan(query, lookup)[0])[0]
+
+
+def render_text(rows, query, ctx, lookup=None) -> bytes:
+    """The ps text of ``rows`` (a pstd.ps.rows.Rows): header and lines, as procps prints them.
+
+    With no rows, the header alone (if any).  ``ctx`` is the run's FormatContext; the
+    signal width measured here is applied to a copy, the caller's is left alone.
+    """
+    if lookup is None:
+        from pstd.ps.columns import lookup
+    renderer = Renderer(query, ctx, lookup)
+    if ctx.wide_signals != renderer.wide_signals:
+        ctx = ctx.with_wide_signals(renderer.wide_signals)
+        renderer.ctx = ctx
+    if rows.prefixes is None and rows.threads is None:
+        data, n = renderer.render_plain(rows.tasks, ctx)
+    else:
+        data, n = renderer.render(rows.tasks, ctx, kinds=rows.threads, prefixes=rows.prefixes)
+    return data if n else renderer.empty()

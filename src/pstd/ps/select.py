@@ -15,13 +15,38 @@ leader, no controlling tty, on the caller's tty); plain ``ps`` uses 0xaa00:
 from __future__ import annotations
 
 from operator import attrgetter
-
 from typing import Callable
 
+from pstd.model import Group
 
 _KIND_ATTR = {"pid": "pid", "quick_pid": "pid", "ppid": "ppid", "pgrp": "pgid", "sess": "sid",
               "euid": "euid", "ruid": "ruid", "egid": "egid", "rgid": "rgid"}
 """Selection list kind -> the Task attribute it matches."""
+
+KIND_GROUPS = {"pid": Group.BASE, "quick_pid": Group.BASE, "ppid": Group.BASE, "pgrp": Group.BASE,
+               "sess": Group.BASE, "comm": Group.BASE, "tty": Group.TTY, "euid": Group.CRED,
+               "ruid": Group.CRED, "egid": Group.CRED, "rgid": Group.CRED}
+"""Selection list kind (as the parser names it) -> the data groups its match reads."""
+
+TABLE_GROUPS = Group.BASE | Group.CRED | Group.TTY
+"""What the simple selection table reads: euid, session id, tty."""
+
+
+def uses_table(query) -> bool:
+    """Whether the simple selection table decides (a/x/-a/-d given, or no list at all)."""
+    return not query.all_tasks and (bool(query.simple_select) or not query.selections)
+
+
+def selection_groups(query) -> Group:
+    """The data groups deciding which tasks ``query`` shows (state for BSD r is in BASE)."""
+    groups = Group.BASE
+    if query.all_tasks:
+        return groups
+    for sel in query.selections:
+        groups |= KIND_GROUPS[sel.kind]
+    if uses_table(query):
+        groups |= TABLE_GROUPS
+    return groups
 
 
 def _match(kind: str, values: list) -> Callable:
@@ -56,7 +81,7 @@ def make_filter(query) -> Callable | None:
     if all_tasks and not running_only and not negate:
         return None
     matchers = [_match(s.kind, s.values) for s in query.selections]
-    use_table = bool(query.simple_select) or not query.selections
+    use_table = uses_table(query)
     bits = query.select_bits
     own_euid = query.own_euid
     own_tty = query.own_tty

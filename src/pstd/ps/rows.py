@@ -1,0 +1,130 @@
+"""``rows(query, backend) -> Rows``: which tasks a listing shows, in which order, as which kind of row.
+
+Selection, sorting, the forest's tree order and the thread modes, with no text:
+the text renderer (:func:`pstd.ps.render.render_text`) is one consumer, ``top``,
+JSON output and the Python API are others.  Nothing here writes, forks or
+changes process-global state.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pstd.model import Strategy, Task
+from pstd.ps import select as _select
+from pstd.ps import sort as _sort
+
+PROCESS = "process"
+"""A row for a process (or a thread listed as one: -L, -T, H)."""
+THREAD = "thread"
+"""A thread row under its process row (m / -m)."""
+
+
+class Row:
+    """One row: the task, its forest prefix and its kind."""
+
+    __slots__ = ("task", "prefix", "kind")
+
+    def __init__(self, task: Task, prefix: str = "", kind: str = PROCESS) -> None:
+        self.task = task
+        """The record (typed values; see pstd.model.Task)."""
+        self.prefix = prefix
+        """Forest prefix, one character per level: '+' / 'L' (has a later sibling / last child)
+        at the row's own level, '|' / ' ' above it; '' outside a forest."""
+        self.kind = kind
+        """PROCESS or THREAD."""
+
+    def __repr__(self) -> str:
+        return f"Row({self.task!r}, {self.prefix!r}, {self.kind})"
+
+
+class Rows:
+    """The rows of one listing, in display order.
+
+    Stored as parallel lists so that a listing of 30,000 processes costs no object
+    per row; iterating yields :class:`Row` objects.  ``prefixes`` is None outside a
+    forest, ``threads`` None outside m / -m (else True marks a THREAD row).
+    """
+
+    __slots__ = ("tasks", "prefixes", "threads")
+
+    def __init__(self, tasks: list, prefixes: list | None = None, threads: list | None = None) -> None:
+        self.tasks = tasks
+        self.prefixes = prefixes
+        self.threads = threads
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def __iter__(self):
+        prefixes, threads = self.prefixes, self.threads
+        for i, task in enumerate(self.tasks):
+            yield Row(task, prefixes[i] if prefixes is not None else "",
+                      THREAD if threads is not None and threads[i] else PROCESS)
+
+
+class _ThisMachine:
+    """The constants sort values need, read from the system (no streams, unlike an Environment)."""
+
+    def __init__(self) -> None:
+        self.page_size = os.sysconf("SC_PAGE_SIZE")
+        self.clock_ticks = os.sysconf("SC_CLK_TCK")
+
+
+def _default_context(query):
+    from pstd.ps.context import make_context
+
+    return make_context(_ThisMachine(), query)
+
+
+def dump(query, backend) -> list:
+    """The records the query's selection is chosen from (quick pids: in the order given)."""
+    groups = query.show_flags
+    if query.quick_pids:
+        strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
+        tasks = []
+        for pid in query.quick_pids:
+            tasks.extend(backend.dump(strategy, groups, pid=pid))
+        return tasks
+    return backend.dump(query.strategy, groups)
+
+
+def rows(query, backend, ctx=None, lookup=None) -> Rows:
+    """The rows ``query`` lists from ``backend``.
+
+    ``ctx`` (a FormatContext) feeds the sort values that depend on the clock or the
+    machine (%cpu, elapsed time, ...); without one, one is made for this process's
+    environment.  ``lookup`` maps specifiers to columns (the registry by default).
+    """
+    if lookup is None:
+        from pstd.ps.columns import lookup
+    if ctx is None:
+        ctx = _default_context(query)
+    tasks = dump(query, backend)
+    want = _select.make_filter(query)
+    keys = _sort.applied_keys(query, lookup)
+    if query.fancy:
+        shown = tasks if want is None else [t for t in tasks if want(t)]
+        _sort.apply_sort(shown, keys, ctx, lookup)
+        if query.forest_type:
+            pairs = _sort.forest(shown, query.forest_type)
+            return Rows([t for t, _ in pairs], [p for _, p in pairs])
+        return Rows(shown)
+    if query.thread_flags & 0x400:  # m / -m: a process line, then its threads
+        _sort.apply_sort(tasks, keys, ctx, lookup)
+        items, threads = [], []
+        i, total = 0, len(tasks)
+        while i < total:
+            t = tasks[i]
+            if want is None or want(t):
+                items.append(t)
+                threads.append(False)
+                tgid = t.pid
+                while i < total and tasks[i].pid == tgid:
+                    items.append(tasks[i])
+                    threads.append(True)
+                    i += 1
+            else:
+                i += 1
+        return Rows(items, threads=threads)
+    return Rows(tasks if want is None else [t for t in tasks if want(t)])

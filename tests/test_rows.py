@@ -1,0 +1,148 @@
+"""rows(): the typed rows of a listing (no text), and what a narrow query makes the backend read."""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+
+import pstd.backends.procfs as P
+from pstd.env import Environment
+from pstd.model import Group, Strategy, Task
+from pstd.ps.main import run
+from pstd.ps.parser import parse
+from pstd.ps.render import render_text
+from pstd.ps.rows import PROCESS, THREAD, Row, Rows, rows
+
+
+def _env():
+    env = Environment(stdout=io.BytesIO(), stderr=io.BytesIO(), environ={}, stdout_isatty=False,
+                      terminal_size=lambda: None, euid=1000, uid=1000)
+    env.extra["own_tty"] = 0
+    return env
+
+
+def task(pid, ppid=0, start=0, tid=None, comm="x"):
+    t = Task(pid, tid)
+    t.ppid, t.start_time, t.comm = ppid, start, comm
+    t.pgid = t.sid = pid
+    t.state, t.euid, t.tty = "S", 1000, 0
+    if tid is not None and tid != pid:
+        t.is_thread = True
+    return t
+
+
+class FakeBackend:
+    """Serves fixed records; remembers what it was asked for."""
+
+    def __init__(self, tasks):
+        self.tasks = tasks
+        self.calls = []
+
+    def dump(self, strategy, groups, pid=None):
+        self.calls.append((strategy, groups, pid))
+        if pid is not None:
+            return [t for t in self.tasks if t.pid == pid]
+        return list(self.tasks)
+
+
+def listing(args, tasks):
+    query = parse(args, _env())
+    backend = FakeBackend(tasks)
+    return rows(query, backend), backend, query
+
+
+def test_plain_listing_is_the_selected_tasks_in_dump_order():
+    tasks = [task(3), task(1), task(2)]
+    out, backend, query = listing(["-p", "1,3", "-o", "pid"], tasks)
+    assert isinstance(out, Rows) and len(out) == 2
+    assert [r.task for r in out] == [tasks[0], tasks[1]]
+    assert all(type(r) is Row and r.kind == PROCESS and r.prefix == "" for r in out)
+    assert out.prefixes is None and out.threads is None
+    assert backend.calls == [(Strategy.ALL, Group.BASE, None)]
+
+
+def test_forest_rows_carry_their_prefix():
+    tasks = [task(1, start=1), task(5, ppid=1, start=2), task(7, ppid=5, start=3), task(6, ppid=1, start=4),
+             task(2, start=5), task(3, ppid=2, start=6)]
+    out, _, _ = listing(["-e", "-o", "pid,comm", "--forest"], tasks)
+    assert [(r.task.pid, r.prefix, r.kind) for r in out] == [
+        (2, "", PROCESS), (3, "L", PROCESS), (1, "", PROCESS), (5, "", PROCESS), (7, "L", PROCESS),
+        (6, "", PROCESS)]
+
+
+def test_sorted_rows():
+    tasks = [task(1, start=9), task(2, start=3), task(3, start=5)]
+    out, _, _ = listing(["-e", "-o", "pid", "--sort=-start_time"], tasks)
+    assert [r.task.pid for r in out] == [1, 3, 2]
+
+
+def test_without_a_context_one_is_made_for_clock_dependent_values():
+    tasks = [task(1, start=9), task(2, start=3)]
+    for t in tasks:
+        t.utime, t.stime = t.pid * 100, 0
+    out, _, _ = listing(["-e", "-o", "pid", "--sort=-pcpu"], tasks)
+    assert [r.task.pid for r in out] == [2, 1]  # twice the cpu time in about the same elapsed time
+
+
+def test_m_mode_rows_are_a_process_then_its_threads():
+    tasks = [task(4, start=1), task(4, tid=9, start=2), task(4, tid=5, start=1), task(8, start=3)]
+    out, backend, _ = listing(["-e", "-m", "-o", "pid,tid"], tasks)
+    assert [(r.task.pid, r.task.tid, r.kind) for r in out] == [
+        (4, 4, PROCESS), (4, 4, THREAD), (4, 5, THREAD), (4, 9, THREAD), (8, 8, PROCESS), (8, 8, THREAD)]
+    assert backend.calls[0][0] == Strategy.ALL_THREAD
+
+
+def test_quick_pids_are_dumped_one_by_one_in_the_order_given():
+    out, backend, _ = listing(["-q", "3,1", "-o", "pid"], [task(1), task(2), task(3)])
+    assert [r.task.pid for r in out] == [3, 1]
+    assert [c[2] for c in backend.calls] == [3, 1] and all(c[0] == Strategy.ONE for c in backend.calls)
+
+
+def test_a_deep_forest_needs_no_recursion_limit_change():
+    depth = sys.getrecursionlimit() * 3
+    tasks = [task(2, start=0)] + [task(i, ppid=i - 1, start=i) for i in range(3, depth + 3)]
+    limit = sys.getrecursionlimit()
+    out, _, _ = listing(["-e", "-o", "pid", "--forest"], tasks)
+    assert sys.getrecursionlimit() == limit
+    assert [r.task.pid for r in out] == list(range(2, depth + 3))
+    prefixes = [r.prefix for r in out]
+    assert prefixes[3] == "  L" and len(prefixes[-1]) == depth
+
+
+def test_render_text_turns_rows_into_ps_text():
+    tasks = [task(1, start=1), task(5, ppid=1, start=2), task(7, ppid=5, start=3)]
+    query = parse(["-e", "-o", "pid,comm", "-H"], _env())
+    from pstd.ps.columns import FormatContext
+
+    ctx = FormatContext(now=0, boot_time=0, uptime=0, clock_ticks=100, page_size=4096, mem_total_kb=1,
+                        pid_max=32768)
+    text = render_text(rows(query, FakeBackend(tasks), ctx), query, ctx)
+    assert text.decode().splitlines() == ["  PID COMMAND", "    1 x", "    5   x", "    7     x"]
+
+
+def _opened_during(monkeypatch, fn):
+    opened = []
+    real_open = os.open
+
+    def spy(path, *a, **kw):
+        opened.append(os.fsencode(path))
+        return real_open(path, *a, **kw)
+
+    monkeypatch.setattr(P.os, "open", spy)
+    fn()
+    monkeypatch.undo()
+    return opened
+
+
+def test_pid_list_reads_stat_and_nothing_per_task_beyond(monkeypatch):
+    env = _env()
+    backend = P.ProcfsBackend()
+    backend.parallel_min = 1 << 30  # one reader: every open is seen here
+    status = []
+    opened = _opened_during(monkeypatch, lambda: status.append(
+        run(["-p", "1", "-o", "pid"], env=env, backend=backend)))
+    assert status == [0] and env.stdout.getvalue() == b"  PID\n    1\n"
+    per_task = [p for p in opened if p.split(b"/")[-2:-1] and p.split(b"/")[-2].isdigit()]
+    assert per_task and all(p.endswith(b"/stat") for p in per_task), sorted(set(per_task))[:5]
+    assert not [p for p in opened if p.endswith(b"status")]
