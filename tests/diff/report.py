@@ -38,14 +38,16 @@ def main() -> int:
     cases = h.load_cases()
     if opts.only:
         cases = [c for c in cases if c.line in set(opts.only)]
-    cases.sort(key=lambda c: c.time_derived)
-    ns = h.Namespace()
+    cases.sort(key=lambda c: (c.big, c.time_derived))
+    spaces: dict[bool, h.Namespace] = {}
     failures: list[tuple[h.Case, str]] = []
     t0 = time.monotonic()
     try:
         for i, case in enumerate(cases, 1):
+            if case.big not in spaces:                # the large fixture only when a case needs it
+                spaces[case.big] = h.Namespace(fan=h.BIG_FAN if case.big else 0)
             try:
-                diff, _, _ = h.run_case(ns, case, opts.tool)
+                diff, _, _ = h.run_case(spaces[case.big], case, opts.tool)
             except AssertionError as e:
                 diff = f"harness: {e}"
             if diff:
@@ -53,12 +55,11 @@ def main() -> int:
             if i % 100 == 0:
                 print(f"{i}/{len(cases)} cases, {len(failures)} diverging", file=sys.stderr)
     finally:
-        ns.close()
+        for ns in spaces.values():
+            ns.close()
     elapsed = time.monotonic() - t0
-    s = h.STATS
     summary = (f"{len(cases)} cases, {len(cases) - len(failures)} equal, {len(failures)} diverging; "
-               f"time-derived retries: {s['retries']} in {s['retried_cases']} cases, "
-               f"{s['bracketed']} bracketed passes; {elapsed:.0f} s")
+               f"{h.stats_line()}; {elapsed:.0f} s")
     print(summary)
     for case, diff in failures:
         print(f"\n## {case.line}\n{diff}")

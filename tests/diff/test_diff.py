@@ -17,7 +17,8 @@ KNOWN = h.known_divergences()
 def _params():
     # Clock-derived cases run last: %CPU of a young task moves fast, an older fixture
     # makes a tick between the two runs (and a retry) less likely.
-    for case in sorted(CASES, key=lambda c: c.time_derived):
+    # The large fixture starts with the first @big case, after all others.
+    for case in sorted(CASES, key=lambda c: (c.big, c.time_derived)):
         marks = []
         if case.line in KNOWN:
             marks.append(pytest.mark.xfail(strict=True, reason="listed in known_divergences.txt"))
@@ -25,7 +26,8 @@ def _params():
 
 
 @pytest.mark.parametrize("case", list(_params()))
-def test_case(ns, tool, case):
+def test_case(request, tool, case):
+    ns = request.getfixturevalue("big_ns" if case.big else "ns")
     diff, expected, got = h.run_case(ns, case, tool)
     assert diff is None, f"{case.line}\n{diff}"
 
