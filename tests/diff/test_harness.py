@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import stat
 
 import pytest
 
 import diffharness as h
+import mutant
 
 S = str(h.SELF_PID).encode()
 
@@ -147,4 +149,50 @@ def test_header_probe_restores_default_headers():
 def test_clock_specs_come_from_the_specifier_table():
     assert h.CLOCK_SPECS == {"%cpu", "pcpu", "c", "cp", "cuc", "cuu", "util", "etime", "etimes"}
     assert {b"%CPU", b"C", b"ELAPSED"} <= h.CLOCK_HEADERS and b"TIME" not in h.CLOCK_HEADERS
+
+
+# -- mutants: pstd with one defect each must fail ---------------------------------------------
+
+MUTANT_CASES = ["ax", "@time :: aux", "@time :: -ef", "-eo pid,ppid,sig,sigcatch,blocked,comm", "axjf",
+                "-eLo pid,lwp,nlwp,stat,comm"]
+
+
+@pytest.fixture
+def own_stats():
+    """Mutant runs do not count in (or use up) the suite's retry budget."""
+    saved = copy.deepcopy(h.STATS)
+    yield
+    h.STATS.clear()
+    h.STATS.update(saved)
+
+
+def _mutant(tmp_path, mode):
+    os.chmod(tmp_path, 0o755)
+    return mutant.launcher(tmp_path, mode, h.SRC)
+
+
+def test_mutant_without_defect_passes(ns, tmp_path, own_stats):
+    tool = _mutant(tmp_path, "none")
+    for line in MUTANT_CASES:
+        diff, _, _ = h.run_case(ns, h.parse_case(line), tool)
+        assert diff is None, f"{line}: {diff}"
+
+
+@pytest.mark.parametrize("mode", [m for m in mutant.MODES if m not in ("none", "clock")])
+def test_mutant_is_caught_without_retry(ns, tmp_path, own_stats, mode):
+    tool = _mutant(tmp_path, mode)
+    for line in MUTANT_CASES:
+        retries = h.STATS["retries"]
+        diff, _, _ = h.run_case(ns, h.parse_case(line), tool)
+        assert diff is not None, f"mutant {mode!r} passed {line!r}"
+        assert h.STATS["retries"] == retries, f"mutant {mode!r} was retried on {line!r}"
+
+
+def test_mutant_in_a_clock_column_is_caught_after_capped_retries(ns, tmp_path, own_stats):
+    tool = _mutant(tmp_path, "clock")
+    for line in ("@time :: aux", "@time :: -ef", "@time :: -eo pid,etime"):
+        retries = h.STATS["retries"]
+        diff, _, _ = h.run_case(ns, h.parse_case(line), tool)
+        assert diff is not None, f"clock mutant passed {line!r}"
+        assert h.STATS["retries"] - retries == h.TIME_ATTEMPTS - 1
 
