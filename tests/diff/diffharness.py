@@ -428,13 +428,25 @@ def strip_self(out: bytes, self_last: bool) -> tuple[bytes, int]:
     return b"\n".join(kept), removed
 
 
+def _clip(line: bytes | None, start: int, width: int = 240) -> str:
+    """``line`` (a ``repr``), cut to ``width`` bytes from ``start`` when it is longer."""
+    if line is None or len(line) <= width:
+        return repr(line)
+    part = line[start:start + width]
+    return f"{'[byte %d] ' % start if start else ''}{part!r}{' ...' if start + width < len(line) else ''}"
+
+
 def first_diff(a: bytes, b: bytes) -> str:
     al, bl = a.split(b"\n"), b.split(b"\n")
     for i in range(max(len(al), len(bl))):
         x = al[i] if i < len(al) else None
         y = bl[i] if i < len(bl) else None
         if x != y:
-            return f"line {i + 1}:\n    ps:   {x!r}\n    pstd: {y!r}"
+            col = 0
+            if x is not None and y is not None:
+                col = next((j for j, (p, q) in enumerate(zip(x, y)) if p != q), min(len(x), len(y)))
+            start = max(0, col - 80)
+            return f"line {i + 1}:\n    ps:   {_clip(x, start)}\n    pstd: {_clip(y, start)}"
     return "no line differs"
 
 
@@ -609,8 +621,8 @@ def clock_verdict(before: Result, got: Result, after: Result, case: Case,
     other = next((i for i, (x, y) in enumerate(zip(mb, mg)) if x != y), None)
     if other is None or (sorts_by_clock(case) and sorted(mb) == sorted(mg)):
         return "clock", ""
-    return "other", (f"outside clock-derived columns, line {other + 1}:\n    ps:   {b[other]!r}\n"
-                     f"    pstd: {g[other]!r}")
+    return "other", "outside clock-derived columns, " + first_diff(b[other], g[other]).replace(
+        "line 1:", f"line {other + 1}:", 1)
 
 
 def run_case(ns: Namespace, case: Case, tool: str, oracle: str = ORACLE) -> tuple[str | None, Result, Result]:
@@ -667,5 +679,25 @@ def run_case(ns: Namespace, case: Case, tool: str, oracle: str = ORACLE) -> tupl
     return diff, expected, got
 
 
-def known_divergences() -> set[str]:
-    return set(load_lines(KNOWN_FILE))
+REASON = "# reason: "
+
+
+def known_divergences() -> dict[str, str]:
+    """Case line -> why it diverges (the ``# reason: ...`` line above it, if any)."""
+    out, reason = {}, "listed in known_divergences.txt"
+    if KNOWN_FILE.exists():
+        for raw in KNOWN_FILE.read_text().splitlines():
+            s = raw.strip()
+            if s.startswith(REASON):
+                reason = s[len(REASON):]
+            elif s and not s.startswith("#"):
+                out[s] = reason
+    return out
+
+
+def format_known(failing: list[str], reasons: dict[str, str], default: str = "new, not yet explained") -> str:
+    """known_divergences.txt's body: the failing lines grouped under their reasons."""
+    groups: dict[str, list[str]] = {}
+    for line in failing:
+        groups.setdefault(reasons.get(line, default), []).append(line)
+    return "".join(f"{REASON}{r}\n" + "".join(f"{l}\n" for l in ls) for r, ls in groups.items())

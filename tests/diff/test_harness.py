@@ -53,6 +53,15 @@ def test_compare_reports_status_stderr_and_rows():
     assert "line 2" in h.compare(a, h.Result(0, b"PID\n2\n" + S + b"\n", b""), case)
 
 
+def test_known_divergences_keep_their_reasons(tmp_path, monkeypatch):
+    known = tmp_path / "known.txt"
+    monkeypatch.setattr(h, "KNOWN_FILE", known)
+    known.write_text("# header\n# reason: why A\nax\n-ef\n# reason: why B\naux\n")
+    assert h.known_divergences() == {"ax": "why A", "-ef": "why A", "aux": "why B"}
+    known.write_text(h.format_known(["aux", "-e", "ax"], h.known_divergences()))
+    assert h.known_divergences() == {"aux": "why B", "-e": "new, not yet explained", "ax": "why A"}
+
+
 def _script(tmp_path, name, body):
     p = tmp_path / name
     p.write_text("#!/bin/sh\n" + body)
