@@ -205,3 +205,25 @@ def test_mutant_in_a_clock_column_is_caught_after_capped_retries(ns, tmp_path, o
         assert diff is not None, f"clock mutant passed {line!r}"
         assert h.STATS["retries"] - retries == h.TIME_ATTEMPTS - 1
 
+
+# -- what the fixture shows --------------------------------------------------------------------
+
+def _oracle(ns, *args):
+    r = ns.run(["ps", *args], h.ORACLE, dict(h.BASE_ENV))
+    assert r.status == 0, r.stderr
+    return r.stdout.decode().split("\n")[1:-1]
+
+
+def test_fixture_shows_every_reachable_state(ns):
+    # R: the tool itself, reading its own row; D: the vfork parent
+    states = {row.strip() for row in _oracle(ns, "-e", "-o", "s")}
+    assert states == {"R", "S", "D", "T", "t", "Z"}, states
+
+
+def test_fixture_has_a_status_file_over_8_kib(ns):
+    with open(f"{ns.procroot}/{ns.pids['manygroups']}/status", "rb") as f:
+        assert len(f.read()) > 8192
+
+
+def test_big_fixture_is_past_the_size_dependent_paths(big_ns):
+    assert len(_oracle(big_ns, "-e", "-o", "pid")) > 4000 + 100
