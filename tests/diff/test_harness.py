@@ -162,7 +162,9 @@ def test_clock_specs_come_from_the_specifier_table():
 
 # -- mutants: pstd with one defect each must fail ---------------------------------------------
 
-MUTANT_CASES = ["ax", "@time :: aux", "@time :: -ef", "-eo pid,ppid,sig,sigcatch,blocked,comm", "axjf",
+# Cases pstd passes (none of known_divergences.txt): a mutant must fail them for its defect only.
+MUTANT_CASES = ["ax", "@time :: u -p 1,{sleeper},{burner},{threaded},{nice19}", "@time :: -ef",
+                "-o pid,ppid,sig,sigcatch,blocked,comm -p 1,{sleeper},{tracer},{threaded}", "axjf",
                 "-eLo pid,lwp,nlwp,stat,comm"]
 
 
@@ -181,6 +183,7 @@ def _mutant(tmp_path, mode):
 
 
 def test_mutant_without_defect_passes(ns, tmp_path, own_stats):
+    assert not set(MUTANT_CASES) & set(h.known_divergences())
     tool = _mutant(tmp_path, "none")
     for line in MUTANT_CASES:
         diff, _, _ = h.run_case(ns, h.parse_case(line), tool)
@@ -199,7 +202,7 @@ def test_mutant_is_caught_without_retry(ns, tmp_path, own_stats, mode):
 
 def test_mutant_in_a_clock_column_is_caught_after_capped_retries(ns, tmp_path, own_stats):
     tool = _mutant(tmp_path, "clock")
-    for line in ("@time :: aux", "@time :: -ef", "@time :: -eo pid,etime"):
+    for line in (MUTANT_CASES[1], "@time :: -ef", "@time :: -eo pid,etime"):
         retries = h.STATS["retries"]
         diff, _, _ = h.run_case(ns, h.parse_case(line), tool)
         assert diff is not None, f"clock mutant passed {line!r}"
