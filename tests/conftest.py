@@ -3,7 +3,8 @@
 * ``tests/vm/`` runs only inside the qemu guest (PSTD_IN_VM=1), never on the host.
 * The ``ns`` fixture: the differential harness's frozen process tree in a private pid
   namespace (tests/diff/diffharness.py), started once per session and shared by the
-  differential suite and the argv fuzz test.
+  differential suite and the argv fuzz test; ``big_ns``: the same with thousands of tasks
+  more, started by the first case that needs it.
 """
 
 from __future__ import annotations
@@ -45,16 +46,26 @@ def ns():
 
 
 @pytest.fixture(scope="session")
+def big_ns():
+    """The same tree plus diffharness.BIG_FAN sleeping tasks, for the @big cases."""
+    why = _ns_unavailable()
+    if why:
+        pytest.skip(why)
+    space = diffharness.Namespace(fan=diffharness.BIG_FAN)
+    try:
+        yield space
+    finally:
+        space.close()
+
+
+@pytest.fixture(scope="session")
 def tool() -> str:
     """The program under test (PSTD_DIFF_TOOL; default: the venv's pstd console script)."""
     return diffharness.default_tool()
 
 
 def pytest_terminal_summary(terminalreporter):
-    s = diffharness.STATS
-    if s["cases_run"]:
+    if diffharness.STATS["cases_run"]:
         terminalreporter.write_line(
-            f"pstd differential: {s['cases_run']} cases run against {diffharness.default_tool()}; "
-            f"time-derived retries: {s['retries']} retries in {s['retried_cases']} cases "
-            f"({s['retried_then_passed']} passed on a retry); "
-            f"{s['bracketed']} passed with rows between two ps runs (a clock tick between them)")
+            f"pstd differential: {diffharness.STATS['cases_run']} cases run against "
+            f"{diffharness.default_tool()}; {diffharness.stats_line()}")

@@ -1,8 +1,8 @@
 """Init (pid 1) of the differential test's private pid namespace.
 
-Run as ``unshare --pid --fork --mount-proc PYTHON -S fixture_init.py TMPDIR``.  It builds a
+Run as ``unshare --pid --fork --mount-proc PYTHON -S fixture_init.py TMPDIR SLEEP [FAN]``.  It builds a
 fixed tree of quiescent tasks covering the states and attributes ps can show, waits until
-every task is asleep, stopped or a zombie and stays so, prints one JSON line describing the
+every task is asleep, stopped or a zombie and stays so (FAN: that many more sleeping tasks), prints one JSON line describing the
 tree (names -> pids in the namespace) and then blocks reading stdin.  EOF on stdin (the
 harness going away) ends pid 1 and with it the whole namespace.
 
@@ -147,6 +147,11 @@ def spawn(name, argv, exe=None, env=None, setup=None, children=(), after=None, m
     return pid
 
 
+def children_of(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return [int(x) for x in f.read().split()]
+
+
 def sleeper(name, *, exe=None, argv0=None, env=None, setup=None, children=(), after=None):
     exe = exe or SLEEP
     return (name, [argv0 or os.path.basename(exe), "infinity"], exe, env, setup, children, after)
@@ -176,6 +181,7 @@ def main() -> None:
     global registry_w, SLEEP
     tmp = sys.argv[1]
     SLEEP = sys.argv[2] if len(sys.argv) > 2 else SLEEP
+    fan = int(sys.argv[3]) if len(sys.argv) > 3 else 0
     os.setsid() if os.getsid(0) != os.getpid() else None
     bindir = os.path.join(tmp, "bin")
     os.makedirs(bindir, exist_ok=True)
@@ -254,12 +260,23 @@ def main() -> None:
                 sleeper("tree_c1", exe=link("fx-tree-c1")),
             ]),
         ]),
+        # /proc/PID/status over 8 KiB (a Groups: line of 2000 gids, about 12 KB): every field
+        # after it is beyond a single 4 KiB read.
+        sleeper("manygroups", argv0="fx-manygroups", setup=set_ids(0, 0, 0, 0, list(range(20000, 22000)))),
+        # State D: a vfork parent waits, uninterruptibly, for a child that never execs.
+        ("vforker", ["fx-vforker", "vfork"], SLEEP, None, None, (), None),
     ]
     for node in tree:
         pid = spawn(*node)
         if node[0] == "stopped":
             os.kill(pid, signal.SIGSTOP)
             wait_until(lambda: stat_state(pid) == "T", "SIGSTOP")
+        if node[0] == "vforker":
+            wait_until(lambda: stat_state(pid) == "D", "the vfork parent to wait")
+    if fan:
+        # A large process table (size-dependent code paths): one task forking FAN sleepers.
+        pid = spawn("fan", ["fx-fan", "fan", str(fan)], SLEEP)
+        wait_until(lambda: len(children_of(pid)) == fan, f"{fan} fan-out tasks", timeout=120)
 
     # An orphan: its parent exits, so it is re-parented to pid 1.
     mid = os.fork()
@@ -276,16 +293,13 @@ def main() -> None:
         n, p = line.split()
         names[n] = int(p)
 
-    def children_of(pid):
-        with open(f"/proc/{pid}/task/{pid}/children") as f:
-            return [int(x) for x in f.read().split()]
-
     names["zombie"] = children_of(names["zparent"])[0]
     names["tracee"] = children_of(names["tracer"])[0]
+    names["vforkchild"] = children_of(names["vforker"])[0]
     names["init"] = 1
 
-    # Quiescence: every task asleep/stopped/zombie, and /proc/PID/task/TID/stat unchanged
-    # over a quarter of a second.
+    # Quiescence: every task asleep/stopped/zombie (the vfork parent in D), and
+    # /proc/PID/task/TID/stat unchanged over a quarter of a second.
     def snapshot():
         snap = {}
         for p in sorted(int(x) for x in os.listdir("/proc") if x.isdigit()):
@@ -304,7 +318,7 @@ def main() -> None:
     while True:
         cur = snapshot()
         states = {k: v.rsplit(b")", 1)[1].split()[0] for k, v in cur.items()}
-        if prev == cur and all(s in (b"S", b"T", b"t", b"Z") for s in states.values()):
+        if prev == cur and all(s in (b"S", b"T", b"t", b"Z", b"D") for s in states.values()):
             break
         if time.monotonic() > end:
             raise RuntimeError(f"fixture never settled: {states}")

@@ -11,21 +11,20 @@ name ``ps L`` prints is covered.
 
 from __future__ import annotations
 
-import csv
 import subprocess
 import sys
 from pathlib import Path
 
+import specs
+
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases.txt"
-# The committed copy (tests/procps_format_specifiers.tsv) first, the shared reference second.
-TABLES = [HERE.parent / "procps_format_specifiers.tsv",
-          HERE.parent.parent.parent / "shared" / "reference" / "procps-4.0.2-format-specifiers.tsv"]
 BEGIN = "# generated: BEGIN (gen_cases.py)"
 END = "# generated: END"
 
-# Specifiers whose value depends on the wall clock (elapsed time, cpu share of elapsed time).
-TIME_DERIVED = {"%cpu", "pcpu", "c", "cp", "cuc", "cuu", "util", "etime", "etimes"}
+# Specifiers whose value depends on the wall clock (elapsed time, cpu share of elapsed time),
+# decided from the specifier table (specs.py).
+TIME_DERIVED = specs.clock_specs()
 SHORT_KEYS = "C G J M N P R S T U c f g j k m n o p r s t u v y".split()
 AIX = "%C %G %P %U %a %c %g %n %p %r %t %u %x %y %z".split()
 AIX_TIME = {"%C", "%t"}
@@ -38,10 +37,8 @@ SYSTEM_WIDE = {"pss", "uss"}
 
 def specifiers() -> tuple[list[str], list[str]]:
     """(printable names, accepted-but-unprintable names)."""
-    tsv = next((t for t in TABLES if t.exists()), None)
-    if tsv:
-        with tsv.open() as f:
-            rows = list(csv.DictReader(f, delimiter="\t"))
+    rows = specs.table()
+    if rows:
         return ([r["spec"] for r in rows if r["printable"] == "Y"],
                 [r["spec"] for r in rows if r["printable"] != "Y"])
     out = subprocess.run(["ps", "L"], capture_output=True, text=True, check=True).stdout

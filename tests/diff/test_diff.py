@@ -17,15 +17,17 @@ KNOWN = h.known_divergences()
 def _params():
     # Clock-derived cases run last: %CPU of a young task moves fast, an older fixture
     # makes a tick between the two runs (and a retry) less likely.
-    for case in sorted(CASES, key=lambda c: c.time_derived):
+    # The large fixture starts with the first @big case, after all others.
+    for case in sorted(CASES, key=lambda c: (c.big, c.time_derived)):
         marks = []
         if case.line in KNOWN:
-            marks.append(pytest.mark.xfail(strict=True, reason="listed in known_divergences.txt"))
+            marks.append(pytest.mark.xfail(strict=True, reason=KNOWN[case.line]))
         yield pytest.param(case, id=case.line, marks=marks)
 
 
 @pytest.mark.parametrize("case", list(_params()))
-def test_case(ns, tool, case):
+def test_case(request, tool, case):
+    ns = request.getfixturevalue("big_ns" if case.big else "ns")
     diff, expected, got = h.run_case(ns, case, tool)
     assert diff is None, f"{case.line}\n{diff}"
 
@@ -37,7 +39,7 @@ def test_enough_cases():
 
 
 def test_known_divergences_are_cases():
-    stale = KNOWN - {c.line for c in CASES}
+    stale = set(KNOWN) - {c.line for c in CASES}
     assert not stale, f"known_divergences.txt lists lines that are not cases: {sorted(stale)[:5]}"
 
 
