@@ -164,6 +164,18 @@ def test_split_read_gives_the_records_of_a_single_reader():
     assert threading.active_count() == threads_before  # the reader thread is joined
 
 
+def test_split_read_shows_the_callers_own_row_as_a_single_reader_would():
+    # procps's own row is running with its own thread count; a second reader thread must not show
+    # up in it (state S while joining, nlwp 2, the "l" of STAT)
+    code = ("import os, pstd.backends.procfs as P; from pstd.model import Group, Strategy;"
+            "b = P.ProcfsBackend(); b.split_min = 1;"
+            "me = [t for t in b.dump(Strategy.ALL, Group.BASE | Group.STAT) if t.pid == os.getpid()];"
+            "print([(t.state, t.nlwp) for t in me])")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert (r.returncode, r.stdout, r.stderr) == (0, "[('R', 1)]\n", "")
+
+
 def test_dump_never_forks_nor_touches_process_state(monkeypatch):
     def no(*a, **k):
         raise AssertionError("dump must not fork or change process-wide state")

@@ -348,28 +348,63 @@ class ProcfsBackend:
         """Read the second half of ``items`` on another thread; order kept.
 
         The kernel formats /proc files with the GIL released, so one thread's reads
-        overlap the other's parsing."""
+        overlap the other's parsing.  The caller's own process is read before the
+        second thread exists: its row then shows it as a single reader would see
+        itself (running, no extra thread), as procps's own row does."""
         import threading
 
-        cut = len(items) // 2
-        out: list = []
+        n = len(items)
+        cut = n // 2
+        own = self._own_span(items)
+        # (start, end) spans: read first by this thread, then by each thread in parallel
+        early: list = []
+        mine, theirs = [(0, cut)], [(cut, n)]
+        if own is not None:
+            i, j = own
+            early.append((i, j))
+            mine = [(a, b) for s0, e0 in mine for a, b in ((s0, min(e0, i)), (max(s0, j), e0)) if a < b]
+            theirs = [(a, b) for s0, e0 in theirs for a, b in ((s0, min(e0, i)), (max(s0, j), e0)) if a < b]
+        done: dict = {}
         err: list = []
+
+        def read(spans):
+            for a, b in spans:
+                done[a] = self._read_items(items[a:b], groups, threads, sel, dir_fd)
 
         def work():
             try:
-                out.extend(self._read_items(items[cut:], groups, threads, sel, dir_fd))
+                read(theirs)
             except BaseException as e:  # re-raised in the caller's thread
                 err.append(e)
+        read(early)
         th = threading.Thread(target=work, name="pstd-procfs")
         th.start()
         try:
-            first = self._read_items(items[:cut], groups, threads, sel, dir_fd)
+            read(mine)
         finally:
             th.join()
         if err:
             raise err[0]
-        first.extend(out)
-        return first
+        out: list = []
+        for a in sorted(done):
+            out.extend(done[a])
+        return out
+
+    def _own_span(self, items):
+        """The (start, end) indices of the caller's own process in ``items``, or None."""
+        try:
+            me = os.readlink(self.proc + b"/self")
+        except OSError:
+            return None
+        start = end = None
+        for k, it in enumerate(items):
+            if it[0] == me:
+                if start is None:
+                    start = k
+                end = k + 1
+            elif start is not None:
+                break
+        return None if start is None else (start, end)
 
     def _read_items(self, items, groups: Group, threads: bool, sel, dir_fd: int) -> list[Task]:
         proc_slash = self.proc + b"/"
