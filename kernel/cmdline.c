@@ -2,8 +2,11 @@
 /*
  * task_diag: the CMDLINE group, the bytes /proc/PID/cmdline returns.
  *
- * get_cmdline() is not exported; this follows procfs's rules with
- * access_process_vm():
+ * get_cmdline() and access_remote_vm() are not exported; this follows
+ * procfs's rules with access_process_vm(), which looks task->mm up itself:
+ * it is called only while the task is pinned (td_pin holds its
+ * exec_update_lock), so task->mm is the pinned mm, or NULL once the task
+ * has exited (then nothing is read), never the mm of a later exec.
  *   - no mm, or the argument area not set up yet: empty;
  *   - if the last byte of the argument area is not NUL, the program rewrote
  *     its arguments (setproctitle): the text runs from the start of the
@@ -83,10 +86,9 @@ int td_fill_cmdline(struct sk_buff *skb, const struct td_task_ctx *c,
 	if (skb_tailroom(skb) < nla_total_size(1))
 		return -EMSGSIZE;
 
-	mm = get_task_mm(c->task);
+	mm = c->mm;
 	if (mm) {
 		err = td_cmdline_source(c->task, mm, &src);
-		mmput(mm);
 		if (err)
 			return err;
 	}

@@ -7,6 +7,8 @@
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/mm_types.h>
+#include <linux/stddef.h>
 
 /* kernel_cap_t became a single u64 in 6.3. */
 static inline void td_caps_to_u32(const kernel_cap_t *c, __u32 out[2])
@@ -57,6 +59,25 @@ static inline unsigned long td_mm_counter(struct mm_struct *mm, int member)
 static inline unsigned long td_mm_rss_approx(struct mm_struct *mm)
 {
 	return get_mm_rss(mm);
+}
+
+/*
+ * The name prctl(PR_SET_VMA_ANON_NAME) gave a mapping, or NULL. Until 6.2
+ * anon_name shared a union with the file rmap node (valid only without a
+ * file); later kernels also name shmem mappings. The layout is tested, not
+ * the version, so backports either way are handled. anon_vma_name() is not
+ * exported. Caller holds the mmap lock.
+ */
+static inline const char *td_vma_anon_name(struct vm_area_struct *vma)
+{
+#ifdef CONFIG_ANON_VMA_NAME
+	if (vma->vm_file && offsetof(struct vm_area_struct, anon_name) ==
+			    offsetof(struct vm_area_struct, shared))
+		return NULL;
+	return vma->anon_name ? vma->anon_name->name : NULL;
+#else
+	return NULL;
+#endif
 }
 
 #endif /* TASK_DIAG_COMPAT_H */

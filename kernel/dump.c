@@ -9,31 +9,24 @@
  * ALL_THREAD and THREAD at thread ids; CHILDREN and THREAD filter on the real
  * parent / thread group under RCU (tasklist_lock is not exported).
  *
- * State kept between dumpit calls (cb->args):
- *   [0] next pid number to look at (the task in progress while continuing)
- *   [1] attribute id to continue with, plus one (0: no task in progress)
- *   [2] VMA resume position (one past the last start address sent)
- *   [3] CMDLINE resume position (byte offset)
- *   [4] tgid number of the task in progress
- *   [5] struct td_dump * (request and viewer, freed in .done)
+ * State kept between dumpit calls: struct td_dump (cb->args[0], freed in
+ * .done): the request, the viewer, the next pid number and the task in
+ * progress. A task is split over several messages (TASK_DIAG_FLAG_CONT)
+ * only when it does not fit in an empty buffer; otherwise its message is
+ * cancelled and the task retried in the next buffer, as inet_diag does.
  */
 #include <linux/pid.h>
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "internal.h"
 
-enum {
-	TD_ARG_NEXT = 0,
-	TD_ARG_CONT,
-	TD_ARG_VMA_POS,
-	TD_ARG_CMD_POS,
-	TD_ARG_CONT_TGID,
-	TD_ARG_DUMP,
-};
+/* Pids looked at without output before a non-empty buffer is handed out. */
+#define TD_SCAN_BATCH 4096
 
 #define TD_VMA_MIN_DUMP_ALLOC 8192
 
@@ -42,13 +35,28 @@ struct td_dump {
 	u32 strategy;
 	struct pid *target;	/* ONE: the task; THREAD/CHILDREN: its thread group */
 	int target_nr;		/* ONE: its pid number */
+	int next;		/* next pid number to look at */
 	bool finished;
+
+	/*
+	 * The task in progress (its last message had TASK_DIAG_FLAG_CONT): the
+	 * pid it was found by, held, and the exec id its data came from, so a
+	 * reused pid number or an exec ends the sequence.
+	 */
+	struct pid *cont_pid;
+	u64 cont_exec_id;
+	u32 cont_nr, cont_tgid;	/* numbers sent in its messages */
+	bool cont_whole;
+	int cont_id;		/* attribute id to continue with */
+	unsigned long vma_pos;	/* end of the last mapping sent */
+	unsigned long cmd_pos;	/* next CMDLINE byte offset */
+
 	struct td_viewer v;
 };
 
 static inline struct td_dump *td_dump_of(struct netlink_callback *cb)
 {
-	return (struct td_dump *)cb->args[TD_ARG_DUMP];
+	return (struct td_dump *)cb->args[0];
 }
 
 int td_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -61,12 +69,18 @@ static int td_parse_request(const struct nlmsghdr *nlh,
 			    struct task_diag_pid *req)
 {
 	const struct nlattr *attr;
+	int ret;
 
+	ret = td_check_family_header(nlh);
+	if (ret)
+		return ret;
 	attr = nlmsg_find_attr(nlh, GENL_HDRLEN + sizeof(struct task_diag_msg),
 			       TASK_DIAG_CMD_ATTR_GET);
 	if (!attr || nla_len(attr) != sizeof(*req))
 		return -EINVAL;
 	memcpy(req, nla_data(attr), sizeof(*req));
+	if (req->__pad)
+		return -EINVAL;
 	if (req->dump_strategy > TASK_DIAG_DUMP_MAX)
 		return -EINVAL;
 	if (req->show_flags & ~TASK_DIAG_SHOW_ALL)
@@ -76,12 +90,27 @@ static int td_parse_request(const struct nlmsghdr *nlh,
 	return 0;
 }
 
+/* Is the task visible to the viewer right now (pinned for the check)? */
+static int td_visible_now(const struct td_viewer *v, struct task_struct *task)
+{
+	struct td_pinned p;
+	bool ok;
+	int ret;
+
+	ret = td_pin(&p, task);
+	if (ret)
+		return ret;
+	ok = td_task_visible(v, &p);
+	td_unpin(&p);
+	return ok ? 0 : -ESRCH;
+}
+
 /* Resolve the pid of ONE/THREAD/CHILDREN; -ESRCH if the viewer cannot see it. */
 static int td_resolve_target(struct td_dump *d, u32 nr)
 {
 	struct task_struct *task;
 	struct pid *pid;
-	int ret = -ESRCH;
+	int ret;
 
 	if (!nr || nr > INT_MAX)
 		return -ESRCH;
@@ -94,7 +123,8 @@ static int td_resolve_target(struct td_dump *d, u32 nr)
 	if (!task)
 		return -ESRCH;
 
-	if (td_task_visible(&d->v, task)) {
+	ret = td_visible_now(&d->v, task);
+	if (!ret) {
 		if (d->strategy == TASK_DIAG_DUMP_ONE) {
 			d->target = get_task_pid(task, PIDTYPE_PID);
 			d->target_nr = nr;
@@ -105,6 +135,15 @@ static int td_resolve_target(struct td_dump *d, u32 nr)
 	}
 	put_task_struct(task);
 	return ret;
+}
+
+static void td_cont_clear(struct td_dump *d)
+{
+	put_pid(d->cont_pid);
+	d->cont_pid = NULL;
+	d->cont_id = 0;
+	d->vma_pos = 0;
+	d->cmd_pos = 0;
 }
 
 int td_dump_start(struct netlink_callback *cb)
@@ -140,10 +179,9 @@ int td_dump_start(struct netlink_callback *cb)
 	if (d->show_flags & TASK_DIAG_SHOW_VMA)
 		cb->min_dump_alloc = max_t(u32, cb->min_dump_alloc, TD_VMA_MIN_DUMP_ALLOC);
 
+	d->next = d->strategy == TASK_DIAG_DUMP_ONE ? d->target_nr : 1;
 	memset(cb->args, 0, sizeof(cb->args));
-	cb->args[TD_ARG_NEXT] = d->strategy == TASK_DIAG_DUMP_ONE ?
-				d->target_nr : 1;
-	cb->args[TD_ARG_DUMP] = (long)d;
+	cb->args[0] = (long)d;
 	return 0;
 
 err:
@@ -158,10 +196,11 @@ int td_dump_done(struct netlink_callback *cb)
 	struct td_dump *d = td_dump_of(cb);
 
 	if (d) {
+		td_cont_clear(d);
 		td_viewer_release(&d->v);
 		put_pid(d->target);
 		kfree(d);
-		cb->args[TD_ARG_DUMP] = 0;
+		cb->args[0] = 0;
 	}
 	return 0;
 }
@@ -206,11 +245,8 @@ static struct task_struct *td_pick(struct td_dump *d, struct pid *pid,
 }
 
 static int td_fill_group(struct sk_buff *skb, const struct td_task_ctx *c,
-			 int id, struct netlink_callback *cb, bool *partial)
+			 int id, struct td_dump *d, bool *partial)
 {
-	unsigned long pos;
-	int ret;
-
 	*partial = false;
 	switch (id) {
 	case TASK_DIAG_BASE:
@@ -230,25 +266,11 @@ static int td_fill_group(struct sk_buff *skb, const struct td_task_ctx *c,
 	case TASK_DIAG_SIGNAL:
 		return td_fill_signal(skb, c);
 	case TASK_DIAG_VMA:
-		pos = cb->args[TD_ARG_VMA_POS];
-		ret = td_fill_vma(skb, c, &pos, partial);
-		cb->args[TD_ARG_VMA_POS] = pos;
-		return ret;
+		return td_fill_vma(skb, c, &d->vma_pos, partial);
 	case TASK_DIAG_CMDLINE:
-		pos = cb->args[TD_ARG_CMD_POS];
-		ret = td_fill_cmdline(skb, c, &pos, partial);
-		cb->args[TD_ARG_CMD_POS] = pos;
-		return ret;
+		return td_fill_cmdline(skb, c, &d->cmd_pos, partial);
 	}
 	return 0;
-}
-
-static void td_cont_clear(struct netlink_callback *cb)
-{
-	cb->args[TD_ARG_CONT] = 0;
-	cb->args[TD_ARG_VMA_POS] = 0;
-	cb->args[TD_ARG_CMD_POS] = 0;
-	cb->args[TD_ARG_CONT_TGID] = 0;
 }
 
 static struct task_diag_msg *td_msg_start(struct sk_buff *skb,
@@ -268,81 +290,162 @@ static struct task_diag_msg *td_msg_start(struct sk_buff *skb,
 }
 
 /*
- * Add the messages of one task. Returns 0 when the task is complete, 1 when
+ * Add the messages of one task (cont: the continuation of the task in
+ * progress). Returns 0 when the task is complete (or was not shown), 1 when
  * a message with TASK_DIAG_FLAG_CONT was added (continue in the next
- * buffer), -EMSGSIZE when nothing could be added, or another -errno.
+ * buffer), -EMSGSIZE when the task must be retried in the next buffer, or
+ * another -errno.
  */
 static int td_put_task(struct sk_buff *skb, struct netlink_callback *cb,
-		       struct td_dump *d, struct task_struct *task, bool whole)
+		       struct td_dump *d, struct task_struct *task, bool whole,
+		       bool cont)
 {
 	struct td_task_ctx c = { .task = task, .v = &d->v, .whole = whole };
-	struct task_diag_msg *msg;
 	bool progress = false, partial, allowed = false, checked = false;
-	int id, first, ret;
+	bool empty = skb->len == 0;
+	struct task_diag_msg *msg;
+	struct td_pinned p;
+	u32 nr, tgid;
+	int id, ret;
 
-	msg = td_msg_start(skb, cb, task_pid_nr_ns(task, d->v.pid_ns),
-			   task_tgid_nr_ns(task, d->v.pid_ns));
+	ret = td_pin(&p, task);
+	if (ret)
+		return ret;
+	c.mm = p.mm;
+	nr = task_pid_nr_ns(task, d->v.pid_ns);
+	tgid = task_tgid_nr_ns(task, d->v.pid_ns);
+
+	if (cont && (p.exec_id != d->cont_exec_id || nr != d->cont_nr ||
+		     tgid != d->cont_tgid || !td_task_visible(&d->v, &p))) {
+		/* Another image, or no longer ours to see: end its sequence. */
+		msg = td_msg_start(skb, cb, d->cont_nr, d->cont_tgid);
+		ret = -EMSGSIZE;
+		if (msg) {
+			genlmsg_end(skb, msg);
+			td_cont_clear(d);
+			ret = 0;
+		}
+		goto out;
+	}
+	if (!cont && !td_task_visible(&d->v, &p)) {
+		ret = 0;
+		goto out;
+	}
+
+	ret = -EMSGSIZE;
+	msg = td_msg_start(skb, cb, nr, tgid);
 	if (!msg)
-		return -EMSGSIZE;
+		goto out;
 
-	first = cb->args[TD_ARG_CONT] ? cb->args[TD_ARG_CONT] - 1 : 0;
-	for (id = first; id <= TASK_DIAG_ATTR_MAX; id++) {
+	for (id = cont ? d->cont_id : 0; id <= TASK_DIAG_ATTR_MAX; id++) {
 		if (!(d->show_flags & (1ULL << id)))
 			continue;
 		if (TD_GATED_GROUPS & (1ULL << id)) {
 			if (!checked) {
-				allowed = td_may_inspect(&d->v, task);
+				allowed = td_may_inspect(&d->v, &p);
 				checked = true;
 			}
 			if (!allowed)
 				continue;
 		}
-		ret = td_fill_group(skb, &c, id, cb, &partial);
+		ret = td_fill_group(skb, &c, id, d, &partial);
 		if (!ret) {
 			progress = true;
 			continue;
 		}
-		if (ret != -EMSGSIZE || !(progress || partial)) {
+		if (ret != -EMSGSIZE || !empty || !(progress || partial)) {
+			/*
+			 * An error, or the task does not fit in what is left of
+			 * this buffer: drop the message; the task is tried again
+			 * from its start in the next (empty) buffer.
+			 */
 			genlmsg_cancel(skb, msg);
-			return ret;
+			if (!cont) {
+				d->vma_pos = 0;
+				d->cmd_pos = 0;
+			}
+			goto out;
 		}
-		/* Buffer full: send what we have, continue with this group. */
+		/* Too big for an empty buffer: send what fits, continue. */
 		msg->flags |= TASK_DIAG_FLAG_CONT;
 		genlmsg_end(skb, msg);
-		cb->args[TD_ARG_CONT] = id + 1;
-		cb->args[TD_ARG_CONT_TGID] = msg->tgid;
-		return 1;
+		if (!cont) {
+			d->cont_pid = get_task_pid(task, PIDTYPE_PID);
+			d->cont_exec_id = p.exec_id;
+			d->cont_nr = nr;
+			d->cont_tgid = tgid;
+			d->cont_whole = whole;
+		}
+		d->cont_id = id;
+		ret = 1;
+		goto out;
 	}
 	genlmsg_end(skb, msg);
-	td_cont_clear(cb);
-	return 0;
+	td_cont_clear(d);
+	ret = 0;
+out:
+	td_unpin(&p);
+	return ret;
 }
 
-/* The task in progress is gone: close its CONT sequence. */
-static int td_put_cont_end(struct sk_buff *skb, struct netlink_callback *cb)
+/* Continue the task in progress: the first thing of a fresh buffer. */
+static int td_put_cont(struct sk_buff *skb, struct netlink_callback *cb,
+		       struct td_dump *d)
 {
+	struct task_struct *task;
 	struct task_diag_msg *msg;
+	int ret;
 
-	msg = td_msg_start(skb, cb, cb->args[TD_ARG_NEXT],
-			   cb->args[TD_ARG_CONT_TGID]);
-	if (!msg)
-		return -EMSGSIZE;
-	genlmsg_end(skb, msg);
-	td_cont_clear(cb);
-	return 0;
+	rcu_read_lock();
+	/* A reused pid number has a new struct pid: this one has no task. */
+	task = pid_task(d->cont_pid, PIDTYPE_PID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+
+	if (!task) {
+		msg = td_msg_start(skb, cb, d->cont_nr, d->cont_tgid);
+		if (!msg)
+			return -EMSGSIZE;
+		genlmsg_end(skb, msg);
+		td_cont_clear(d);
+		return 0;
+	}
+	ret = td_put_task(skb, cb, d, task, d->cont_whole, true);
+	put_task_struct(task);
+	return ret;
 }
 
 int td_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct td_dump *d = td_dump_of(cb);
 	struct task_struct *task;
+	unsigned int idle = 0, len;
 	struct pid *pid;
 	bool whole = false;
 	int nr, ret;
 
+	if (d->cont_pid) {
+		ret = td_put_cont(skb, cb, d);
+		if (ret == 1)
+			return skb->len;
+		if (ret)
+			return ret;
+		/* The task was complete or gone: go on after it. */
+		d->next = d->cont_nr + 1;
+		if (d->strategy == TASK_DIAG_DUMP_ONE)
+			d->finished = true;
+	}
+
 	while (!d->finished) {
+		if (fatal_signal_pending(current))
+			return skb->len ? skb->len : -EINTR;
+		/* Bound the work for one buffer when pids without output pile up. */
+		if (idle >= TD_SCAN_BATCH && skb->len)
+			return skb->len;
 		cond_resched();
-		nr = cb->args[TD_ARG_NEXT];
+
+		nr = d->next;
 		rcu_read_lock();
 		pid = find_ge_pid(nr, d->v.pid_ns);
 		task = NULL;
@@ -354,43 +457,33 @@ int td_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		}
 		rcu_read_unlock();
 
-		if (cb->args[TD_ARG_CONT] && (nr != cb->args[TD_ARG_NEXT] ||
-					      !task)) {
-			if (task)
-				put_task_struct(task);
-			ret = td_put_cont_end(skb, cb);
-			if (ret)
-				goto full;
-			continue;
-		}
 		if (!pid || (d->strategy == TASK_DIAG_DUMP_ONE &&
 			     nr != d->target_nr)) {
+			if (task)
+				put_task_struct(task);
 			d->finished = true;
 			break;
 		}
-		cb->args[TD_ARG_NEXT] = nr;
+		d->next = nr;
 		if (!task) {
-			cb->args[TD_ARG_NEXT] = nr + 1;
+			d->next = nr + 1;
+			idle++;
 			continue;
 		}
 
-		ret = 0;
-		if (td_task_visible(&d->v, task))
-			ret = td_put_task(skb, cb, d, task, whole);
+		len = skb->len;
+		ret = td_put_task(skb, cb, d, task, whole, false);
 		put_task_struct(task);
 		if (ret == 1)
 			return skb->len;
+		if (ret == -EMSGSIZE && skb->len)
+			return skb->len;	/* retried in the next buffer */
 		if (ret)
-			goto full;
-		cb->args[TD_ARG_NEXT] = nr + 1;
+			return ret;
+		idle = skb->len == len ? idle + 1 : 0;
+		d->next = nr + 1;
 		if (d->strategy == TASK_DIAG_DUMP_ONE)
 			d->finished = true;
 	}
 	return skb->len;
-
-full:
-	if (ret != -EMSGSIZE)
-		return ret;
-	/* Not even one message fits into an empty buffer: give up. */
-	return skb->len ? skb->len : -EMSGSIZE;
 }

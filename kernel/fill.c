@@ -56,7 +56,8 @@ int td_fill_base(struct sk_buff *skb, const struct td_task_ctx *c)
 		b->tpid = task_pid_nr_ns(tracer, ns);
 	rcu_read_unlock();
 	b->state = td_state(task);
-	__get_task_comm(b->comm, sizeof(b->comm), task);
+	/* get_task_comm() checks the size; __get_task_comm is gone in 6.13. */
+	get_task_comm(b->comm, task);
 	if (task->flags & PF_KTHREAD)
 		b->base_flags |= TASK_DIAG_BASE_F_KTHREAD;
 	if (task->flags & PF_WQ_WORKER)
@@ -99,15 +100,47 @@ int td_fill_creds(struct sk_buff *skb, const struct td_task_ctx *c)
 	return 0;
 }
 
+struct td_stat_arg {
+	struct task_diag_stat *s;
+	bool whole;
+	u64 utime, stime;
+};
+
+static void td_stat_locked(struct task_struct *task, struct sighand_struct *sh,
+			   void *arg)
+{
+	struct td_stat_arg *a = arg;
+	struct signal_struct *sig = task->signal;
+	struct task_diag_stat *s = a->s;
+	struct task_struct *t;
+
+	/* The exit paths update these under siglock. */
+	s->cminflt = sig->cmin_flt;
+	s->cmajflt = sig->cmaj_flt;
+	s->cutime = td_ns_to_ticks(sig->cutime);
+	s->cstime = td_ns_to_ticks(sig->cstime);
+	s->threads = get_nr_threads(task);
+	if (a->whole) {
+		s->minflt = sig->min_flt;
+		s->majflt = sig->maj_flt;
+		a->utime = sig->utime;
+		a->stime = sig->stime;
+		rcu_read_lock();
+		for_each_thread(task, t) {
+			s->minflt += t->min_flt;
+			s->majflt += t->maj_flt;
+		}
+		rcu_read_unlock();
+	}
+}
+
 int td_fill_stat(struct sk_buff *skb, const struct td_task_ctx *c)
 {
 	struct task_struct *task = c->task, *t;
-	struct signal_struct *sig = task->signal;
-	struct sighand_struct *sh;
+	struct td_stat_arg a = { .whole = c->whole };
 	struct task_diag_stat *s;
 	struct nlattr *attr;
-	unsigned long flags;
-	u64 utime = 0, stime = 0, ut, st;
+	u64 utime, stime, ut, st;
 
 	attr = nla_reserve(skb, TASK_DIAG_STAT, sizeof(*s));
 	if (!attr)
@@ -115,28 +148,10 @@ int td_fill_stat(struct sk_buff *skb, const struct td_task_ctx *c)
 	s = nla_data(attr);
 	memset(s, 0, sizeof(*s));
 
-	sh = td_lock_sighand(task, &flags);
-	if (sh) {
-		/* The exit paths update these under siglock. */
-		s->cminflt = sig->cmin_flt;
-		s->cmajflt = sig->cmaj_flt;
-		s->cutime = td_ns_to_ticks(sig->cutime);
-		s->cstime = td_ns_to_ticks(sig->cstime);
-		s->threads = get_nr_threads(task);
-		if (c->whole) {
-			s->minflt = sig->min_flt;
-			s->majflt = sig->maj_flt;
-			utime = sig->utime;
-			stime = sig->stime;
-			rcu_read_lock();
-			for_each_thread(task, t) {
-				s->minflt += t->min_flt;
-				s->majflt += t->maj_flt;
-			}
-			rcu_read_unlock();
-		}
-		td_unlock_sighand(sh, &flags);
-	}
+	a.s = s;
+	td_with_sighand(task, td_stat_locked, &a);
+	utime = a.utime;
+	stime = a.stime;
 
 	if (c->whole) {
 		/* thread_group_cputime_adjusted() is not exported: sum threads. */
@@ -169,7 +184,7 @@ int td_fill_statm(struct sk_buff *skb, const struct td_task_ctx *c)
 	s = nla_data(attr);
 	memset(s, 0, sizeof(*s));
 
-	mm = get_task_mm(c->task);
+	mm = c->mm;
 	if (mm) {
 		s->size = mm->total_vm;
 		s->shared = td_mm_counter(mm, MM_FILEPAGES) +
@@ -178,7 +193,6 @@ int td_fill_statm(struct sk_buff *skb, const struct td_task_ctx *c)
 		s->text = (PAGE_ALIGN(mm->end_code) -
 			   (mm->start_code & PAGE_MASK)) >> PAGE_SHIFT;
 		s->data = mm->data_vm + mm->stack_vm;
-		mmput(mm);
 	}
 	return 0;
 }
@@ -208,35 +222,40 @@ int td_fill_sched(struct sk_buff *skb, const struct td_task_ctx *c)
 	return 0;
 }
 
-int td_fill_tty(struct sk_buff *skb, const struct td_task_ctx *c)
-{
-	struct task_struct *task = c->task;
-	struct sighand_struct *sh;
+struct td_tty_arg {
 	struct task_diag_tty *t;
+	struct pid_namespace *ns;
+};
+
+static void td_tty_locked(struct task_struct *task, struct sighand_struct *sh,
+			  void *arg)
+{
+	struct td_tty_arg *a = arg;
 	struct tty_struct *tty;
-	struct nlattr *attr;
-	unsigned long flags;
 	struct pid *pgrp;
 
-	attr = nla_reserve(skb, TASK_DIAG_TTY, sizeof(*t));
+	/* signal->tty is stable under siglock. */
+	tty = task->signal->tty;
+	if (tty) {
+		pgrp = tty_get_pgrp(tty);
+		a->t->tpgid = pid_nr_ns(pgrp, a->ns);
+		put_pid(pgrp);
+		a->t->tty_nr = new_encode_dev(tty_devnum(tty));
+	}
+}
+
+int td_fill_tty(struct sk_buff *skb, const struct td_task_ctx *c)
+{
+	struct td_tty_arg a = { .ns = c->v->pid_ns };
+	struct nlattr *attr;
+
+	attr = nla_reserve(skb, TASK_DIAG_TTY, sizeof(*a.t));
 	if (!attr)
 		return -EMSGSIZE;
-	t = nla_data(attr);
-	memset(t, 0, sizeof(*t));
-	t->tpgid = -1;
-
-	sh = td_lock_sighand(task, &flags);
-	if (sh) {
-		/* signal->tty is stable under siglock. */
-		tty = task->signal->tty;
-		if (tty) {
-			pgrp = tty_get_pgrp(tty);
-			t->tpgid = pid_nr_ns(pgrp, c->v->pid_ns);
-			put_pid(pgrp);
-			t->tty_nr = new_encode_dev(tty_devnum(tty));
-		}
-		td_unlock_sighand(sh, &flags);
-	}
+	a.t = nla_data(attr);
+	memset(a.t, 0, sizeof(*a.t));
+	a.t->tpgid = -1;
+	td_with_sighand(c->task, td_tty_locked, &a);
 	return 0;
 }
 
@@ -258,7 +277,7 @@ int td_fill_mem(struct sk_buff *skb, const struct td_task_ctx *c)
 
 	m->rsslim = READ_ONCE(c->task->signal->rlim[RLIMIT_RSS].rlim_cur);
 
-	mm = get_task_mm(c->task);
+	mm = c->mm;
 	if (!mm)
 		return 0;
 	anon = td_mm_counter(mm, MM_ANONPAGES);
@@ -289,7 +308,6 @@ int td_fill_mem(struct sk_buff *skb, const struct td_task_ctx *c)
 	m->vm_lib = lib >> 10;
 	m->vm_pte = mm_pgtables_bytes(mm) >> 10;
 	m->vm_swap = TD_PAGES_TO_KB(td_mm_counter(mm, MM_SWAPENTS));
-	mmput(mm);
 	return 0;
 }
 
@@ -302,36 +320,36 @@ static u64 td_sigset_to_u64(const sigset_t *set)
 #endif
 }
 
+static void td_signal_locked(struct task_struct *task,
+			     struct sighand_struct *sh, void *arg)
+{
+	struct task_diag_signal *s = arg;
+	int i;
+
+	s->pending = td_sigset_to_u64(&task->pending.signal);
+	s->shared_pending =
+		td_sigset_to_u64(&task->signal->shared_pending.signal);
+	s->blocked = td_sigset_to_u64(&task->blocked);
+	for (i = 0; i < _NSIG && i < 64; i++) {
+		__sighandler_t h = sh->action[i].sa.sa_handler;
+
+		if (h == SIG_IGN)
+			s->ignored |= 1ULL << i;
+		else if (h != SIG_DFL)
+			s->caught |= 1ULL << i;
+	}
+}
+
 int td_fill_signal(struct sk_buff *skb, const struct td_task_ctx *c)
 {
-	struct task_struct *task = c->task;
 	struct task_diag_signal *s;
-	struct sighand_struct *sh;
 	struct nlattr *attr;
-	unsigned long flags;
-	int i;
 
 	attr = nla_reserve(skb, TASK_DIAG_SIGNAL, sizeof(*s));
 	if (!attr)
 		return -EMSGSIZE;
 	s = nla_data(attr);
 	memset(s, 0, sizeof(*s));
-
-	sh = td_lock_sighand(task, &flags);
-	if (sh) {
-		s->pending = td_sigset_to_u64(&task->pending.signal);
-		s->shared_pending =
-			td_sigset_to_u64(&task->signal->shared_pending.signal);
-		s->blocked = td_sigset_to_u64(&task->blocked);
-		for (i = 0; i < _NSIG && i < 64; i++) {
-			__sighandler_t h = sh->action[i].sa.sa_handler;
-
-			if (h == SIG_IGN)
-				s->ignored |= 1ULL << i;
-			else if (h != SIG_DFL)
-				s->caught |= 1ULL << i;
-		}
-		td_unlock_sighand(sh, &flags);
-	}
+	td_with_sighand(c->task, td_signal_locked, s);
 	return 0;
 }

@@ -31,6 +31,14 @@
 /* Groups procfs gates behind a ptrace read check. */
 #define TD_GATED_GROUPS (TASK_DIAG_SHOW_VMA)
 
+/*
+ * LSM ptrace hooks (AppArmor, SELinux, Smack, Landlock...) may deny what the
+ * credential rule allows, and modules cannot call them. With the LSM
+ * framework built in, gated groups are served for the requester's own
+ * process only (procfs allows that before asking any LSM).
+ */
+#define TD_LSM_PTRACE IS_ENABLED(CONFIG_SECURITY)
+
 #define TD_SERVED_STRATEGIES ((1ULL << TASK_DIAG_DUMP_ALL) |		\
 			      (1ULL << TASK_DIAG_DUMP_ONE) |		\
 			      (1ULL << TASK_DIAG_DUMP_ALL_THREAD) |	\
@@ -40,26 +48,51 @@
 extern struct genl_family td_family;
 extern int td_hidepid;
 
-/* Who asks: captured once when a dump starts (security.c). */
+/*
+ * Who asks: captured once when a dump starts (security.c), in the sender's
+ * sendmsg(). Replies are produced in whoever calls recvmsg() later, so
+ * nothing looks at "current" after this.
+ */
 struct td_viewer {
 	const struct cred *req_cred;	/* requester (sender of the request) */
 	const struct cred *open_cred;	/* whoever opened the socket */
 	struct pid *req_tgid;		/* requester's thread group */
+	u64 req_exec_id;		/* its self_exec_id when it asked */
 	struct pid_namespace *pid_ns;	/* requester's pid namespace */
 	u64 boottime_off;		/* requester's time-namespace boottime offset (ns) */
-	int hidepid;			/* module parameter at dump start */
+	u32 hidepid;			/* 0 or 2: the policy in force (see td_policy) */
+	u32 policy;			/* TASK_DIAG_POLICY_* */
 };
 
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb);
 void td_viewer_release(struct td_viewer *v);
-/* Could both the requester and the socket opener pass procfs's ptrace read check? */
-bool td_may_inspect(const struct td_viewer *v, struct task_struct *task);
+/* The policy for the current task as requester: sets v->hidepid and v->policy. */
+void td_policy(struct td_viewer *v);
+int td_security_init(void);
+
+/*
+ * A task pinned for filling one message: its exec_update_lock held for
+ * reading, so neither its mm nor its exec-time credentials can change, and
+ * the mm taken under it. Permission checks and all data of the message use
+ * this mm only.
+ */
+struct td_pinned {
+	struct task_struct *task;
+	struct mm_struct *mm;		/* NULL: no mm (kernel thread, exited) */
+	u64 exec_id;			/* task->self_exec_id under the lock */
+};
+
+int td_pin(struct td_pinned *p, struct task_struct *task);
+void td_unpin(struct td_pinned *p);
+/* Could both the requester and the socket opener read this task's ptrace-gated files? */
+bool td_may_inspect(const struct td_viewer *v, const struct td_pinned *p);
 /* May the viewer see this task at all (pid namespace, hidepid)? */
-bool td_task_visible(const struct td_viewer *v, struct task_struct *task);
+bool td_task_visible(const struct td_viewer *v, const struct td_pinned *p);
 
 /* Per-task context for the group fillers. */
 struct td_task_ctx {
 	struct task_struct *task;
+	struct mm_struct *mm;	/* the pinned mm, NULL if none */
 	const struct td_viewer *v;
 	bool whole;		/* whole-process values (see task_diag_pid) */
 };
@@ -83,6 +116,9 @@ int td_fill_vma(struct sk_buff *skb, const struct td_task_ctx *c,
 		unsigned long *pos, bool *partial);
 int td_fill_cmdline(struct sk_buff *skb, const struct td_task_ctx *c,
 		    unsigned long *pos, bool *partial);
+
+/* 0, or -EINVAL when the request's family header is not all zero (main.c). */
+int td_check_family_header(const struct nlmsghdr *nlh);
 
 /* Doit / dump handlers (dump.c). */
 int td_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -115,14 +151,13 @@ static inline void td_attr_end(struct sk_buff *skb, struct nlattr *attr)
 		skb_put_zero(skb, NLA_ALIGN(len) - len);
 }
 
-/* Locks the task's sighand like the kernel's lock_task_sighand (not exported). */
-struct sighand_struct *td_lock_sighand(struct task_struct *task,
-				       unsigned long *flags);
-
-static inline void td_unlock_sighand(struct sighand_struct *sh,
-				     unsigned long *flags)
-{
-	spin_unlock_irqrestore(&sh->siglock, *flags);
-}
+/*
+ * Run fn with the task's siglock held, as the kernel's lock_task_sighand
+ * (not exported) would; false when the task has no sighand left (reaped).
+ */
+bool td_with_sighand(struct task_struct *task,
+		     void (*fn)(struct task_struct *task,
+				struct sighand_struct *sh, void *arg),
+		     void *arg);
 
 #endif /* TASK_DIAG_INTERNAL_H */

@@ -32,18 +32,40 @@ static const struct kernel_param_ops td_hidepid_ops = {
 };
 module_param_cb(hidepid, &td_hidepid_ops, &td_hidepid, 0644);
 MODULE_PARM_DESC(hidepid,
-		 "0: every task of the pid namespace is listed (default); 2: tasks the requester may not ptrace-read are invisible");
+		 "0 (default): follow the /proc mounts of the requester's pid namespace; 2: tasks the requester may not ptrace-read are invisible whatever /proc says");
+
+/* The family header of a request is reserved: all zero (-EINVAL otherwise). */
+int td_check_family_header(const struct nlmsghdr *nlh)
+{
+	const struct task_diag_msg *h = nlmsg_data(nlh) + GENL_HDRLEN;
+
+	/* genetlink has checked that the header is there (hdrsize). */
+	if (h->pid || h->tgid || h->flags)
+		return -EINVAL;
+	return 0;
+}
 
 static int td_info_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct task_diag_info ti = {
 		.version = TASK_DIAG_GENL_VERSION,
-		.hidepid = READ_ONCE(td_hidepid),
 		.show_flags = TD_SERVED_GROUPS,
 		.strategies = TD_SERVED_STRATEGIES,
 	};
 	struct task_diag_msg *hdr;
+	struct td_viewer v = {};
 	struct sk_buff *msg;
+	int ret;
+
+	ret = td_check_family_header(info->nlhdr);
+	if (ret)
+		return ret;
+	/* doit runs in the sender's sendmsg(): current is the requester. */
+	td_policy(&v);
+	ti.hidepid = v.hidepid;
+	ti.policy = v.policy;
+	if (v.policy & TASK_DIAG_POLICY_LSM)
+		ti.self_only_flags = TD_GATED_GROUPS;
 
 	msg = genlmsg_new(nla_total_size(sizeof(ti)) + sizeof(*hdr), GFP_KERNEL);
 	if (!msg)
@@ -62,7 +84,7 @@ nospace:
 	return -EMSGSIZE;
 }
 
-static const struct nla_policy td_policy[TASK_DIAG_CMD_ATTR_MAX + 1] = {
+static const struct nla_policy td_nla_policy[TASK_DIAG_CMD_ATTR_MAX + 1] = {
 	/* Length checked by the handler: a wrong size is -EINVAL. */
 	[TASK_DIAG_CMD_ATTR_GET] = { .type = NLA_BINARY },
 };
@@ -86,7 +108,7 @@ struct genl_family td_family __ro_after_init = {
 	.version = TASK_DIAG_GENL_VERSION,
 	.hdrsize = sizeof(struct task_diag_msg),
 	.maxattr = TASK_DIAG_CMD_ATTR_MAX,
-	.policy = td_policy,
+	.policy = td_nla_policy,
 	.netnsok = true,
 	.parallel_ops = true,
 	.module = THIS_MODULE,
@@ -99,6 +121,9 @@ static int __init td_init(void)
 {
 	int ret;
 
+	ret = td_security_init();
+	if (ret)
+		return ret;
 	ret = genl_register_family(&td_family);
 	if (ret)
 		pr_err("cannot register generic netlink family: %d\n", ret);

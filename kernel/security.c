@@ -3,41 +3,48 @@
  * task_diag: who is asking, and what they may see.
  *
  * Netlink replies are produced in whatever process calls recvmsg(), so no
- * check here looks at "current" after the dump has started. Instead, the
- * dump's .start (which runs in the sender's sendmsg()) captures:
- *   - the requester's credentials, thread group, pid namespace and time
- *     namespace boottime offset;
- *   - the credentials of whoever opened the socket (file->f_cred), so a
- *     socket handed to a more (or less) privileged program yields the view of
- *     the less privileged of the two.
+ * check here looks at "current" after the dump has started. The dump's
+ * .start (which runs in the sender's sendmsg()) captures the requester's
+ * credentials, thread group and exec id, pid namespace and time namespace
+ * boottime offset, the credentials of whoever opened the socket
+ * (file->f_cred), and the policy in force for this requester (td_policy).
  *
- * Fields procfs shows to everyone are returned to everyone. Fields procfs
- * gates behind ptrace_may_access(PTRACE_MODE_READ_FSCREDS) are returned only
- * if td_may_inspect() passes for BOTH credentials. ptrace_may_access() is not
- * exported to modules; td_cred_may_inspect() re-implements its core rule plus
- * the commoncap rule, conservatively:
- *   - the requester's own thread group is always allowed (not the opener's:
- *     its process is unknown);
+ * Every message re-checks the task as it is then (td_pin): the task's
+ * exec_update_lock is held for reading, as procfs's mm_access() does, so
+ * the credentials an exec installs, the mm it installs and the exec id
+ * cannot change between the check and the data, and all data of the
+ * message comes from that one mm.
+ *
+ * A ptrace-gated field is returned only if BOTH the requester and the
+ * opener pass td_cred_may_inspect() (ptrace_may_access() is not exported):
+ *   - the requester's own process, as long as it has not exec'ed since it
+ *     asked (same thread group and self_exec_id), is allowed; the opener's
+ *     process is unknown, so it always goes through the full rule;
  *   - else the caller's fsuid must equal the task's uid, euid and suid, its
  *     fsgid the task's gid, egid and sgid, and the task's permitted
  *     capabilities must be a subset of the caller's effective ones within
- *     the same user namespace; or the caller has CAP_SYS_PTRACE in the task's
- *     user namespace;
- *   - and the task's mm must be dumpable (SUID_DUMP_USER), or the caller has
- *     CAP_SYS_PTRACE in the mm's user namespace; a task without mm requires
- *     CAP_SYS_PTRACE in the initial user namespace.
+ *     the same user namespace; or the caller has CAP_SYS_PTRACE in the
+ *     task's user namespace;
+ *   - and the pinned mm must be dumpable (SUID_DUMP_USER), or the caller
+ *     has CAP_SYS_PTRACE in the mm's user namespace; a task without mm
+ *     requires CAP_SYS_PTRACE in the initial user namespace.
  * Capabilities are evaluated from the captured credentials with the same
- * namespace walk as the kernel's capability code. Not consulted: LSM hooks
- * (security_ptrace_access_check: Yama, SELinux, AppArmor...) and
- * security_capable(), so an LSM that would deny procfs access does not deny
- * it here; audit records are not generated.
+ * namespace walk as the kernel's capability code (no LSM, no audit). LSM
+ * ptrace hooks cannot be consulted: with the LSM framework built in
+ * (TD_LSM_PTRACE), only the requester's own process passes, for gated
+ * fields and for hidepid visibility alike.
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/file.h>
 #include <linux/net.h>
+#include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/pid_namespace.h>
+#include <linux/proc_fs.h>
+#include <linux/rwsem.h>
 #include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/time_namespace.h>
 #include <linux/user_namespace.h>
@@ -63,14 +70,13 @@ static bool td_cred_capable(const struct cred *cred,
 }
 
 static bool td_cred_may_inspect(const struct cred *cred,
-				struct task_struct *task)
+				const struct td_pinned *p)
 {
 	const struct cred *tcred;
-	struct mm_struct *mm;
 	bool ok;
 
 	rcu_read_lock();
-	tcred = __task_cred(task);
+	tcred = __task_cred(p->task);
 	ok = uid_eq(cred->fsuid, tcred->uid) &&
 	     uid_eq(cred->fsuid, tcred->euid) &&
 	     uid_eq(cred->fsuid, tcred->suid) &&
@@ -85,39 +91,123 @@ static bool td_cred_may_inspect(const struct cred *cred,
 	if (!ok)
 		return false;
 
-	/* Dumpability is read after the credentials, as procfs does. */
-	smp_rmb();
-	task_lock(task);
-	mm = task->mm;
-	if (mm)
-		ok = get_dumpable(mm) == SUID_DUMP_USER ||
-		     td_cred_capable(cred, mm->user_ns, CAP_SYS_PTRACE);
-	else
-		ok = td_cred_capable(cred, &init_user_ns, CAP_SYS_PTRACE);
-	task_unlock(task);
-	return ok;
+	/* The pinned mm: the one whose data this message carries. */
+	if (p->mm)
+		return get_dumpable(p->mm) == SUID_DUMP_USER ||
+		       td_cred_capable(cred, p->mm->user_ns, CAP_SYS_PTRACE);
+	return td_cred_capable(cred, &init_user_ns, CAP_SYS_PTRACE);
 }
 
-bool td_may_inspect(const struct td_viewer *v, struct task_struct *task)
+/* The requester's own process, as it was when it asked (no exec since). */
+static bool td_is_requester(const struct td_viewer *v,
+			    const struct td_pinned *p)
 {
-	bool req_ok;
-
-	req_ok = task_tgid(task) == v->req_tgid ||
-		 td_cred_may_inspect(v->req_cred, task);
-	if (!req_ok)
-		return false;
-	if (v->open_cred == v->req_cred)
-		return true;
-	return td_cred_may_inspect(v->open_cred, task);
+	return task_tgid(p->task) == v->req_tgid &&
+	       p->exec_id == v->req_exec_id;
 }
 
-bool td_task_visible(const struct td_viewer *v, struct task_struct *task)
+bool td_may_inspect(const struct td_viewer *v, const struct td_pinned *p)
 {
-	if (!task_pid_nr_ns(task, v->pid_ns))
+	bool self = td_is_requester(v, p);
+
+	if (TD_LSM_PTRACE && !self)
 		return false;
-	if (v->hidepid >= 2 && !td_may_inspect(v, task))
+	if (!self && !td_cred_may_inspect(v->req_cred, p))
+		return false;
+	/* Even when it is the requester's credentials pointer: no shortcut. */
+	return td_cred_may_inspect(v->open_cred, p);
+}
+
+bool td_task_visible(const struct td_viewer *v, const struct td_pinned *p)
+{
+	if (!task_pid_nr_ns(p->task, v->pid_ns))
+		return false;
+	if (v->hidepid >= 2 && !td_may_inspect(v, p))
 		return false;
 	return true;
+}
+
+int td_pin(struct td_pinned *p, struct task_struct *task)
+{
+	int ret;
+
+	p->task = task;
+	p->mm = NULL;
+	/* An exec holds it for writing from its new mm to its new creds. */
+	ret = down_read_killable(&task->signal->exec_update_lock);
+	if (ret)
+		return ret;
+	p->mm = get_task_mm(task);
+	p->exec_id = READ_ONCE(task->self_exec_id);
+	return 0;
+}
+
+void td_unpin(struct td_pinned *p)
+{
+	if (p->mm)
+		mmput(p->mm);
+	p->mm = NULL;
+	up_read(&p->task->signal->exec_update_lock);
+}
+
+/*
+ * The hidepid policy of /proc for a requester in pid namespace ns: procfs
+ * keeps one superblock per mount, each with its own options. The strictest
+ * of the namespace's mounts wins; a namespace without /proc gets the strict
+ * rule. subset=pid hides no task (it hides the files that are not about a
+ * task), so it does not change what is served here. The gid= exemption of
+ * a mount is not honoured (stricter).
+ */
+static struct file_system_type *td_procfs;
+
+struct td_proc_scan {
+	struct pid_namespace *ns;
+	bool found;
+	bool hide;
+};
+
+static void td_proc_sb(struct super_block *sb, void *arg)
+{
+	struct td_proc_scan *scan = arg;
+	struct proc_fs_info *fsi = proc_sb_info(sb);
+
+	if (!fsi || fsi->pid_ns != scan->ns)
+		return;
+	scan->found = true;
+	if (fsi->hide_pid != HIDEPID_OFF)
+		scan->hide = true;
+}
+
+void td_policy(struct td_viewer *v)
+{
+	struct td_proc_scan scan = { .ns = task_active_pid_ns(current) };
+
+	v->policy = 0;
+	v->hidepid = 0;
+	if (td_procfs)
+		iterate_supers_type(td_procfs, td_proc_sb, &scan);
+	if (!scan.found) {
+		v->policy |= TASK_DIAG_POLICY_NO_PROC;
+		v->hidepid = 2;
+	} else if (scan.hide) {
+		v->policy |= TASK_DIAG_POLICY_PROC_MOUNT;
+		v->hidepid = 2;
+	}
+	if (READ_ONCE(td_hidepid) >= 2) {
+		v->policy |= TASK_DIAG_POLICY_PARAM;
+		v->hidepid = 2;
+	}
+	if (TD_LSM_PTRACE)
+		v->policy |= TASK_DIAG_POLICY_LSM;
+}
+
+int td_security_init(void)
+{
+	td_procfs = get_fs_type("proc");
+	/* procfs is built in: the reference pins nothing, drop it at once. */
+	if (td_procfs)
+		module_put(td_procfs->owner);
+	return 0;
 }
 
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb)
@@ -131,9 +221,10 @@ int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb)
 	/* A socket without a file (kernel socket) has only its requester. */
 	v->open_cred = get_cred(file ? file->f_cred : v->req_cred);
 	v->req_tgid = get_task_pid(current, PIDTYPE_TGID);
+	v->req_exec_id = READ_ONCE(current->self_exec_id);
 	v->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	v->boottime_off = timens_add_boottime_ns(0);
-	v->hidepid = READ_ONCE(td_hidepid);
+	td_policy(v);
 	return 0;
 }
 
@@ -149,22 +240,28 @@ void td_viewer_release(struct td_viewer *v)
 	memset(v, 0, sizeof(*v));
 }
 
-struct sighand_struct *td_lock_sighand(struct task_struct *task,
-				       unsigned long *flags)
+bool td_with_sighand(struct task_struct *task,
+		     void (*fn)(struct task_struct *task,
+				struct sighand_struct *sh, void *arg),
+		     void *arg)
 {
 	struct sighand_struct *sh;
+	unsigned long flags;
+	bool done = false;
 
 	/* sighand structs are type-stable under RCU: lock, then re-check. */
 	rcu_read_lock();
-	for (;;) {
+	while (!done) {
 		sh = rcu_dereference(task->sighand);
 		if (!sh)
 			break;
-		spin_lock_irqsave(&sh->siglock, *flags);
-		if (likely(sh == rcu_access_pointer(task->sighand)))
-			break;
-		spin_unlock_irqrestore(&sh->siglock, *flags);
+		spin_lock_irqsave(&sh->siglock, flags);
+		if (likely(sh == rcu_access_pointer(task->sighand))) {
+			fn(task, sh, arg);
+			done = true;
+		}
+		spin_unlock_irqrestore(&sh->siglock, flags);
 	}
 	rcu_read_unlock();
-	return sh;
+	return done;
 }

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * task_diag: the VMA group, one record per line of /proc/PID/maps.
- * Resumable: *pos is one past the start address of the last record sent, so a
- * continuation lists the mappings starting after it.
  */
 #include <linux/dcache.h>
 #include <linux/err.h>
@@ -13,7 +11,7 @@
 #include <linux/mmap_lock.h>
 #include <linux/path.h>
 #include <linux/sched/mm.h>
-#include <linux/slab.h>
+#include <linux/string.h>
 
 #include "internal.h"
 #include "compat.h"
@@ -59,62 +57,86 @@ static u64 td_vma_flags(unsigned long vm_flags)
 	return f;
 }
 
+/* Copy a NUL-terminated name to buf; its length with the NUL, or 0 if too long. */
+static size_t td_name_copy(char *buf, size_t size, const char *name)
+{
+	ssize_t n = strscpy(buf, name, size);
+
+	return n < 0 ? 0 : n + 1;
+}
+
 /*
- * The pathname column of /proc/PID/maps for this mapping (unescaped), or
- * NULL. buf (PATH_MAX bytes) holds the result when it is built here.
+ * Write the pathname column of /proc/PID/maps for this mapping (unescaped)
+ * to buf (size bytes, inside the skb). Returns its length with the NUL, 0
+ * for no name, -EMSGSIZE when it does not fit.
  */
-static const char *td_vma_name(struct vm_area_struct *vma, char *buf)
+static ssize_t td_vma_name(struct vm_area_struct *vma, char *buf, size_t size)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	const char *anon = td_vma_anon_name(vma);
 	const char *name;
+	size_t n;
+	int len;
 
 	if (vma->vm_file) {
-#ifdef CONFIG_ANON_VMA_NAME
-		if (vma->anon_name) {
-			snprintf(buf, PATH_MAX, "[anon_shmem:%s]",
-				 vma->anon_name->name);
-			return buf;
+		if (anon) {
+			len = snprintf(buf, size, "[anon_shmem:%s]", anon);
+			return len < size ? len + 1 : -EMSGSIZE;
 		}
-#endif
-		name = d_path(td_file_user_path(vma->vm_file), buf, PATH_MAX);
-		return IS_ERR(name) ? NULL : name;
+		/* d_path builds the name at the end of buf: move it down. */
+		name = d_path(td_file_user_path(vma->vm_file), buf, size);
+		if (IS_ERR(name)) {
+			/* Longer than an empty buffer holds: send it nameless. */
+			if (PTR_ERR(name) == -ENAMETOOLONG && size >= PATH_MAX)
+				return 0;
+			return PTR_ERR(name) == -ENAMETOOLONG ? -EMSGSIZE : 0;
+		}
+		n = buf + size - name;
+		memmove(buf, name, n);
+		return n;
 	}
 	if (vma->vm_ops && vma->vm_ops->name) {
 		name = vma->vm_ops->name(vma);
 		if (name)
-			return name;
+			return td_name_copy(buf, size, name) ?: -EMSGSIZE;
 	}
 	if (!mm)
-		return "[vdso]";
+		return td_name_copy(buf, size, "[vdso]") ?: -EMSGSIZE;
 	if (vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk)
-		return "[heap]";
+		return td_name_copy(buf, size, "[heap]") ?: -EMSGSIZE;
 	if (vma->vm_start <= mm->start_stack && vma->vm_end >= mm->start_stack)
-		return "[stack]";
-#ifdef CONFIG_ANON_VMA_NAME
-	if (vma->anon_name) {
-		snprintf(buf, PATH_MAX, "[anon:%s]", vma->anon_name->name);
-		return buf;
+		return td_name_copy(buf, size, "[stack]") ?: -EMSGSIZE;
+	if (anon) {
+		len = snprintf(buf, size, "[anon:%s]", anon);
+		return len < size ? len + 1 : -EMSGSIZE;
 	}
-#endif
-	return NULL;
+	return 0;
 }
 
-/* Append one record; -EMSGSIZE if it does not fit in room bytes. */
+/*
+ * Append one record; -EMSGSIZE if it does not fit in room bytes. The name is
+ * written straight into the skb: no buffer per mapping.
+ */
 static int td_put_vma(struct sk_buff *skb, struct vm_area_struct *vma,
-		      char *buf, unsigned int *room)
+		      unsigned int *room)
 {
 	struct task_diag_vma *r;
-	const char *name;
-	size_t name_len = 0, len;
+	size_t len, hdr = sizeof(*r);
+	ssize_t name_len;
 
-	name = td_vma_name(vma, buf);
-	if (name)
-		name_len = strlen(name) + 1;
-	len = ALIGN(sizeof(*r) + name_len, TASK_DIAG_VMA_ALIGN);
+	if (*room < ALIGN(hdr, TASK_DIAG_VMA_ALIGN))
+		return -EMSGSIZE;
+	r = (struct task_diag_vma *)skb_tail_pointer(skb);
+	name_len = td_vma_name(vma, (char *)(r + 1), *room - hdr);
+	if (name_len < 0)
+		return name_len;
+	len = ALIGN(hdr + name_len, TASK_DIAG_VMA_ALIGN);
 	if (len > *room)
 		return -EMSGSIZE;
 
-	r = skb_put_zero(skb, len);
+	skb_put(skb, len);
+	memset(r, 0, hdr);
+	memset((char *)(r + 1) + name_len, 0, len - hdr - name_len);
 	r->start = vma->vm_start;
 	r->end = vma->vm_end;
 	r->vm_flags = td_vma_flags(vma->vm_flags);
@@ -125,67 +147,58 @@ static int td_put_vma(struct sk_buff *skb, struct vm_area_struct *vma,
 		r->major = MAJOR(inode->i_sb->s_dev);
 		r->minor = MINOR(inode->i_sb->s_dev);
 		r->inode = inode->i_ino;
-		r->generation = inode->i_generation;
+		/* generation stays 0: /proc/PID/maps does not show it. */
 	}
 	r->vma_len = len;
 	if (name_len) {
-		r->name_off = sizeof(*r);
+		r->name_off = hdr;
 		r->name_len = name_len;
-		memcpy(r + 1, name, name_len);
 	}
 	*room -= len;
 	return 0;
 }
 
+/*
+ * Resumable: *pos is the end of the last mapping sent; a continuation lists
+ * the mappings that start at or after it, so a mapping split or merged
+ * meanwhile is not sent twice. Reads the pinned mm only.
+ */
 int td_fill_vma(struct sk_buff *skb, const struct td_task_ctx *c,
 		unsigned long *pos, bool *partial)
 {
+	struct mm_struct *mm = c->mm;
 	struct vm_area_struct *vma;
-	struct mm_struct *mm;
 	struct nlattr *attr;
 	unsigned int room;
-	unsigned long addr = *pos;
 	int n = 0, err = 0;
-	char *buf;
 
 	*partial = false;
 	if (skb_tailroom(skb) < nla_total_size(sizeof(struct task_diag_vma)))
 		return -EMSGSIZE;
 
-	mm = get_task_mm(c->task);
 	if (!mm) {
 		/* No mappings: an empty attribute. */
 		return nla_reserve(skb, TASK_DIAG_VMA, 0) ? 0 : -EMSGSIZE;
 	}
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf) {
-		mmput(mm);
-		return -ENOMEM;
-	}
-	if (mmap_read_lock_killable(mm)) {
-		kfree(buf);
-		mmput(mm);
+	if (mmap_read_lock_killable(mm))
 		return -EINTR;
-	}
 
 	attr = skb_put(skb, NLA_HDRLEN);
 	attr->nla_type = TASK_DIAG_VMA;
 	room = td_payload_room(skb);
 
-	vma = find_vma(mm, addr);
-	/* Resuming: skip a mapping that starts before the resume point. */
-	if (vma && vma->vm_start < addr)
+	vma = find_vma(mm, *pos);
+	/* A mapping reaching below the resume point was (partly) sent. */
+	if (vma && vma->vm_start < *pos)
 		vma = find_vma(mm, vma->vm_end);
 	for (; vma; vma = find_vma(mm, vma->vm_end)) {
-		err = td_put_vma(skb, vma, buf, &room);
+		err = td_put_vma(skb, vma, &room);
 		if (err)
 			break;
-		*pos = vma->vm_start + 1;
+		*pos = vma->vm_end;
 		n++;
 	}
 	mmap_read_unlock(mm);
-	kfree(buf);
-	mmput(mm);
 
 	if (err && !n) {
 		/* Not even one record fits: leave no attribute behind. */

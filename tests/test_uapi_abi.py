@@ -163,7 +163,8 @@ def test_every_constant_matches(c_facts):
 
 def test_no_stale_constants_in_mirror(c_facts):
     """Mirror constants of the header's families that the header no longer defines."""
-    families = ("CMD_", "DUMP_", "FLAG_", "SHOW_", "BASE_F_", "VMA_F_", "INFO_ATTR", "GENL_")
+    families = ("CMD_", "DUMP_", "FLAG_", "SHOW_", "BASE_F_", "VMA_F_", "INFO_ATTR", "GENL_",
+                "POLICY_")
     header_names = {_pyname(n) for n in c_facts["const"] if n.startswith(PREFIX)}
     stale = [n for n in dir(abi)
              if n.isupper() and n.startswith(families) and n not in header_names

@@ -62,7 +62,9 @@ static void usage(void)
 "      --maps-dir D     write each task's VMAs to D/TID in /proc/PID/maps format\n"
 "      --short-request  send a truncated struct task_diag_pid (protocol test)\n"
 "      --pause-ms MS    sleep MS ms after each datagram (keeps a dump in progress)\n"
-"      --info           print the family and TASK_DIAG_CMD_GET_INFO data and exit\n",
+"      --info           print the family and TASK_DIAG_CMD_GET_INFO data and exit\n"
+"      --replay FILE    parse replies from FILE (u32 length + datagram each), send\n"
+"                       nothing (tests of the reply parser)\n",
 		prog);
 	exit(2);
 }
@@ -174,11 +176,22 @@ static int sock = -1;
 static uint32_t seq = 1;
 static char *rbuf;
 
+/*
+ * --replay FILE: datagrams are read from FILE (each a native-endian u32
+ * length, then that many bytes) instead of the socket, and nothing is sent:
+ * the reply parser can be fed malformed replies. The family id is
+ * TASK_DIAG_REPLAY_FAMILY; a reply to resolve it is not expected.
+ */
+#define TASK_DIAG_REPLAY_FAMILY 0x7fff
+static FILE *replay;
+
 static void nl_send(void *msg, size_t len)
 {
 	struct sockaddr_nl dst = { .nl_family = AF_NETLINK };
 	ssize_t n;
 
+	if (replay)
+		return;
 	n = sendto(sock, msg, len, 0, (struct sockaddr *)&dst, sizeof(dst));
 	if (n < 0)
 		fail(errno, "sendto: %s", strerror(errno));
@@ -196,6 +209,15 @@ static ssize_t nl_recv(void)
 	};
 	ssize_t n;
 
+	if (replay) {
+		uint32_t len;
+
+		if (fread(&len, sizeof(len), 1, replay) != 1)
+			fail(EPROTO, "replay: no more datagrams");
+		if (len > RECV_BUF_SIZE || fread(rbuf, 1, len, replay) != len)
+			fail(EPROTO, "replay: bad datagram");
+		return len;
+	}
 	do
 		n = recvmsg(sock, &mh, 0);
 	while (n < 0 && errno == EINTR);
@@ -207,6 +229,28 @@ static ssize_t nl_recv(void)
 }
 
 #define NLA_DATA(nla) ((void *)((char *)(nla) + NLA_HDRLEN))
+
+/*
+ * Every length and offset read from a reply is checked before it is used:
+ * a malformed reply is EPROTO, never a read past the datagram.
+ */
+
+/* The errno of an NLMSG_ERROR message, checked to hold a struct nlmsgerr. */
+static int nl_error_of(const struct nlmsghdr *nh)
+{
+	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct nlmsgerr)))
+		fail(EPROTO, "short NLMSG_ERROR message");
+	return ((const struct nlmsgerr *)NLMSG_DATA(nh))->error;
+}
+
+/* Payload of an attribute known to hold at least size bytes. */
+static const void *nla_payload(const struct nlattr *na, size_t size, const char *what)
+{
+	if (na->nla_len < NLA_HDRLEN + size)
+		fail(EPROTO, "%s: attribute of %u bytes, %zu expected", what,
+		     (unsigned)na->nla_len, NLA_HDRLEN + size);
+	return NLA_DATA(na);
+}
 
 struct family {
 	uint16_t id;
@@ -244,20 +288,25 @@ static struct family resolve_family(const char *name)
 
 		for (nh = (struct nlmsghdr *)rbuf; NLMSG_OK(nh, n); nh = NLMSG_NEXT(nh, n)) {
 			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
+				int error = nl_error_of(nh);
 
-				if (e->error == 0) {	/* ack */
+				if (error == 0) {	/* ack */
 					done = 1;
 					continue;
 				}
-				if (e->error == -ENOENT)
+				if (error == -ENOENT)
 					fail(ENOENT, "generic netlink family %s not found "
 					     "(is the task_diag module loaded?)", name);
-				fail(-e->error, "resolving %s: %s", name, strerror(-e->error));
+				if (error > 0 || error < -4095)
+					fail(EPROTO, "resolving %s: bad error %d", name, error);
+				fail(-error, "resolving %s: %s", name, strerror(-error));
 			}
 			if (nh->nlmsg_type == GENL_ID_CTRL) {
 				char *p = (char *)NLMSG_DATA(nh) + GENL_HDRLEN;
 				char *end = (char *)nh + nh->nlmsg_len;
+
+				if (nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
+					fail(EPROTO, "short controller message");
 
 				while (p + NLA_HDRLEN <= end) {
 					na = (struct nlattr *)p;
@@ -265,16 +314,16 @@ static struct family resolve_family(const char *name)
 						break;
 					switch (na->nla_type & NLA_TYPE_MASK) {
 					case CTRL_ATTR_FAMILY_ID:
-						fam.id = *(uint16_t *)NLA_DATA(na);
+						memcpy(&fam.id, nla_payload(na, 2, "family id"), 2);
 						break;
 					case CTRL_ATTR_VERSION:
-						fam.version = *(uint32_t *)NLA_DATA(na);
+						memcpy(&fam.version, nla_payload(na, 4, "version"), 4);
 						break;
 					case CTRL_ATTR_HDRSIZE:
-						fam.hdrsize = *(uint32_t *)NLA_DATA(na);
+						memcpy(&fam.hdrsize, nla_payload(na, 4, "hdrsize"), 4);
 						break;
 					case CTRL_ATTR_MAXATTR:
-						fam.maxattr = *(uint32_t *)NLA_DATA(na);
+						memcpy(&fam.maxattr, nla_payload(na, 4, "maxattr"), 4);
 						break;
 					}
 					p += NLA_ALIGN(na->nla_len);
@@ -373,6 +422,32 @@ static void write_file(const char *dir, uint32_t pid, const void *data, size_t l
 	close(fd);
 }
 
+/*
+ * One VMA record of avail bytes or more: its length within avail, a multiple
+ * of the alignment, and its name inside it and NUL-terminated.
+ */
+static struct task_diag_vma check_vma_record(const struct task *t, const char *rec, size_t avail)
+{
+	struct task_diag_vma hdr, *v = &hdr;
+
+	/* a VMA payload is only 4-byte aligned inside a datagram: copy the header */
+	memcpy(&hdr, rec, sizeof(hdr));
+	if (v->vma_len < sizeof(*v) || v->vma_len > avail ||
+	    v->vma_len % TASK_DIAG_VMA_ALIGN)
+		fail(EPROTO, "pid %u: bad VMA record length %u", t->pid, v->vma_len);
+	if (v->name_len) {
+		const char *name = rec + v->name_off;
+
+		if (v->name_off < sizeof(*v) || v->name_off > v->vma_len ||
+		    v->name_len > v->vma_len - v->name_off || name[v->name_len - 1])
+			fail(EPROTO, "pid %u: bad VMA name (offset %u, length %u)",
+			     t->pid, v->name_off, v->name_len);
+	} else if (v->name_off) {
+		fail(EPROTO, "pid %u: VMA name offset without a name", t->pid);
+	}
+	return hdr;
+}
+
 /* Render the VMA records of a task the way /proc/PID/maps shows them. */
 static void write_maps(const struct task *t)
 {
@@ -381,14 +456,13 @@ static void write_maps(const struct task *t)
 	char line[256];
 
 	while (off + sizeof(struct task_diag_vma) <= t->vma.len) {
-		const struct task_diag_vma *v = (const void *)(t->vma.p + off);
+		struct task_diag_vma hdr = check_vma_record(t, t->vma.p + off, t->vma.len - off);
+		const struct task_diag_vma *v = &hdr;
 		const char *name = NULL;
 		int n;
 
-		if (v->vma_len < sizeof(*v) || off + v->vma_len > t->vma.len)
-			fail(EPROTO, "pid %u: bad VMA record length %u", t->pid, v->vma_len);
 		if (v->name_len)
-			name = (const char *)v + v->name_off;
+			name = t->vma.p + off + v->name_off;
 		n = snprintf(line, sizeof(line), "%08llx-%08llx %c%c%c%c %08llx %02x:%02x %llu ",
 			     (unsigned long long)v->start, (unsigned long long)v->end,
 			     v->vm_flags & TASK_DIAG_VMA_F_READ ? 'r' : '-',
@@ -547,12 +621,10 @@ static void count_vmas(struct task *t, const char *p, size_t len)
 	size_t off = 0;
 
 	while (off + sizeof(struct task_diag_vma) <= len) {
-		const struct task_diag_vma *v = (const void *)(p + off);
+		struct task_diag_vma v = check_vma_record(t, p + off, len - off);
 
-		if (v->vma_len < sizeof(*v) || off + v->vma_len > len)
-			fail(EPROTO, "pid %u: bad VMA record length %u", t->pid, v->vma_len);
 		t->nvma++;
-		off += v->vma_len;
+		off += v.vma_len;
 	}
 	if (off != len)
 		fail(EPROTO, "pid %u: trailing bytes in VMA attribute", t->pid);
@@ -564,7 +636,7 @@ static void handle_task_msg(struct nlmsghdr *nh)
 	char *end = (char *)nh + nh->nlmsg_len;
 	struct task_diag_msg *msg = (struct task_diag_msg *)p;
 
-	if (p + sizeof(*msg) > end)
+	if (nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN + sizeof(*msg)))
 		fail(EPROTO, "message without struct task_diag_msg");
 	if (cur_cont) {
 		if (!cur.active || msg->pid != cur.pid)
@@ -654,13 +726,18 @@ static void print_info(const struct family *fam)
 			if (nh->nlmsg_seq != myseq)
 				continue;
 			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
+				int error = nl_error_of(nh);
 
-				fail(e->error ? -e->error : EPROTO, "GET_INFO: %s",
-				     e->error ? strerror(-e->error) : "no reply");
+				if (error > 0 || error < -4095)
+					fail(EPROTO, "GET_INFO: bad error %d", error);
+				fail(error ? -error : EPROTO, "GET_INFO: %s",
+				     error ? strerror(-error) : "no reply");
 			}
 			if (nh->nlmsg_type != fam->id)
 				continue;
+			if (nh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN +
+							 NLMSG_ALIGN(sizeof(struct task_diag_msg))))
+				fail(EPROTO, "GET_INFO: short reply");
 			p = (char *)NLMSG_DATA(nh) + GENL_HDRLEN + NLMSG_ALIGN(sizeof(struct task_diag_msg));
 			end = (char *)nh + nh->nlmsg_len;
 			while (p + NLA_HDRLEN <= end) {
@@ -673,11 +750,13 @@ static void print_info(const struct family *fam)
 
 					copy_fixed(&info, sizeof(info), na);
 					printf("family=%u genl_version=%u hdrsize=%u maxattr=%u "
-					       "version=%u hidepid=%u show_flags=0x%llx strategies=0x%llx\n",
+					       "version=%u hidepid=%u show_flags=0x%llx strategies=0x%llx "
+					       "self_only_flags=0x%llx policy=0x%x\n",
 					       fam->id, fam->version, fam->hdrsize, fam->maxattr,
 					       info.version, info.hidepid,
 					       (unsigned long long)info.show_flags,
-					       (unsigned long long)info.strategies);
+					       (unsigned long long)info.strategies,
+					       (unsigned long long)info.self_only_flags, info.policy);
 					return;
 				}
 				p += NLA_ALIGN(na->nla_len);
@@ -731,19 +810,23 @@ static int dump_once(uint16_t family, uint64_t flags, uint64_t strategy, uint32_
 			if (nh->nlmsg_seq != myseq)
 				continue;	/* stale reply of an earlier request */
 			if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nh);
+				int error = nl_error_of(nh);
 
-				if (e->error == 0)
+				if (error == 0)
 					continue;
+				if (error > 0 || error < -4095)
+					fail(EPROTO, "dump: bad error %d", error);
 				flush_task();
 				fflush(stdout);
-				fail(-e->error, "dump: %s (NLMSG_ERROR)", strerror(-e->error));
+				fail(-error, "dump: %s (NLMSG_ERROR)", strerror(-error));
 			}
 			if (nh->nlmsg_type == NLMSG_DONE) {
 				int err = 0;
 
 				if (nh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
-					err = *(int *)NLMSG_DATA(nh);
+					memcpy(&err, NLMSG_DATA(nh), sizeof(err));
+				if (err > 0 || err < -4095)
+					fail(EPROTO, "dump: bad NLMSG_DONE status %d", err);
 				if (cur_cont)
 					fail(EPROTO, "dump ended inside a continued task (pid %u)", cur.pid);
 				flush_task();
@@ -775,6 +858,7 @@ int main(int argc, char **argv)
 		{ "short-request", no_argument, NULL, 'S' },
 		{ "info", no_argument, NULL, 'I' },
 		{ "pause-ms", required_argument, NULL, 'P' },
+		{ "replay", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -797,6 +881,11 @@ int main(int argc, char **argv)
 		case 'S': short_request = 1; break;
 		case 'I': info = 1; break;
 		case 'P': pause_ms = parse_number(optarg, "pause"); break;
+		case 'R':
+			replay = fopen(optarg, "rb");
+			if (!replay)
+				fail(errno, "%s: %s", optarg, strerror(errno));
+			break;
 		default: usage();
 		}
 	}
@@ -804,12 +893,15 @@ int main(int argc, char **argv)
 		usage();
 
 	rbuf = xrealloc(NULL, RECV_BUF_SIZE);
-	if (sock < 0) {
+	if (replay) {
+		fam.id = TASK_DIAG_REPLAY_FAMILY;
+	} else if (sock < 0) {
 		sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
 		if (sock < 0)
 			fail(errno, "socket: %s", strerror(errno));
 	}
-	fam = resolve_family(TASK_DIAG_GENL_NAME);
+	if (!replay)
+		fam = resolve_family(TASK_DIAG_GENL_NAME);
 	if (info) {
 		print_info(&fam);
 		return fflush(stdout) ? EIO : 0;

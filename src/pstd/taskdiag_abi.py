@@ -122,6 +122,12 @@ VMA_F_NOHUGEPAGE = 1 << 26
 VMA_F_MERGEABLE = 1 << 27
 VMA_ALIGN = 8
 
+# task_diag_info.policy: why hidepid / self_only_flags are what they are
+POLICY_PARAM = 1 << 0
+POLICY_PROC_MOUNT = 1 << 1
+POLICY_NO_PROC = 1 << 2
+POLICY_LSM = 1 << 3
+
 # GET_INFO reply attributes
 INFO_ATTR_UNSPEC = 0
 INFO_ATTR = 1
@@ -315,7 +321,11 @@ TaskDiagInfo = Layout("task_diag_info", [
     ("hidepid", "I"),
     ("show_flags", "Q"),
     ("strategies", "Q"),
+    ("self_only_flags", "Q"),
+    ("policy", "I"),
+    ("__pad", "4x"),
 ])
+"""40 bytes; a module of the first release sent the first 24 (zero-extend)."""
 
 STRUCTS: dict[str, Layout] = {
     lay.c_name: lay

@@ -62,3 +62,52 @@ def test_info_describes_the_module():
                      | abi.SHOW_CMDLINE) == (abi.SHOW_BASE | abi.SHOW_CRED | abi.SHOW_VMA
                                              | abi.SHOW_STAT | abi.SHOW_STATM | abi.SHOW_CMDLINE)
     assert int(info["hidepid"]) == int(h.module_params().get("hidepid", "0"))
+
+
+def _first_reply(strategy=abi.DUMP_ONE, flags=abi.SHOW_BASE, **kw):
+    import nlclient as nl
+    s = nl.open_socket()
+    try:
+        nl.send_get(s, nl.family_id(s), strategy, flags, 1, **kw)
+        return nl.recv_all(s)
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("pad", [1, 0x80000000])
+def test_request_pad_must_be_zero(pad):
+    assert _first_reply(pad=pad)[-1].error == errno.EINVAL
+    assert _first_reply(pad=0)[-1].error == 0
+
+
+@pytest.mark.parametrize("header", [b"\1" + b"\0" * 11, b"\0" * 4 + b"\1" + b"\0" * 7,
+                                    b"\0" * 8 + b"\0\0\0\x80"])
+def test_request_family_header_must_be_zero(header):
+    import nlclient as nl
+    assert _first_reply(family_header=header)[-1].error == errno.EINVAL
+    s = nl.open_socket()
+    try:
+        with pytest.raises(OSError) as e:
+            nl.get_info(s, nl.family_id(s), family_header=header)
+        assert e.value.errno == errno.EINVAL
+    finally:
+        s.close()
+
+
+def test_no_inode_generation_is_sent():
+    """/proc/PID/maps does not show it, so the module does not either."""
+    import nlclient as nl
+    s = nl.open_socket()
+    nl.send_get(s, nl.family_id(s), abi.DUMP_ALL, abi.SHOW_BASE | abi.SHOW_VMA)
+    n = 0
+    for dg in nl.recv_all(s):
+        for m in dg.msgs:
+            for payload in m.attrs.get(abi.VMA, []):
+                off = 0
+                while off < len(payload):
+                    rec = dict(zip(abi.TaskDiagVma.names, abi.TaskDiagVma.unpack_from(payload, off)))
+                    assert rec["generation"] == 0, rec
+                    n += rec["inode"] != 0
+                    off += rec["vma_len"]
+    s.close()
+    assert n > 0, "no file-backed mapping seen"

@@ -13,8 +13,8 @@ def test_rmmod_while_a_dump_is_in_progress(tools):
     fx = h.Fixture.start([tools["fork"], "100", "4"])
     try:
         h.ensure_module_loaded()
-        slow = subprocess.Popen([h.dump_binary(), "-s", "all_thread", "-f", "base,cmdline,vma", "-q",
-                                 "--pause-ms", "100"],
+        slow = subprocess.Popen([h.dump_binary(), "-s", "all_thread", "-f", "all", "-q",
+                                 "--pause-ms", "200"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(0.5)
         assert slow.poll() is None, "the dump ended before rmmod"

@@ -69,6 +69,9 @@ def test_unprivileged_sees_what_procfs_shows_it(root_task, nobody_task):
         maps = nobody_reads("/proc/%d/maps" % pid)
         if maps is None:
             assert "vmas" not in rec, "pid %d: VMA shown to nobody, procfs refuses it" % pid
+        elif h.lsm_gated():
+            # the module cannot ask the LSM: another process's maps come from procfs
+            assert "vmas" not in rec
         else:
             assert "vmas" in rec, "pid %d: VMA hidden from nobody, procfs shows it" % pid
             assert h.read_bytes(os.path.join(out, str(pid))) == maps
@@ -80,16 +83,32 @@ def test_unprivileged_sees_what_procfs_shows_it(root_task, nobody_task):
         assert rec["uid"] == ",".join(uids)
         assert "minflt" in rec and "statm" in rec
     assert "vmas" not in by[root_task]
-    assert "vmas" in by[nobody_task]
+    assert ("vmas" in by[nobody_task]) != h.lsm_gated()
+    # its own process: always (procfs asks no LSM about that)
+    assert "vmas" in by[d.runner_pid]
 
 
 def test_root_sees_everything(root_task, nobody_task):
     out = h.world_dir("maps")
     d = h.dump("-s", "all", "-f", FLAGS, "--maps-dir", out)
     by = d.by_pid()
+    assert {root_task, nobody_task, 1} <= set(by)
+    assert "vmas" in by[d.runner_pid]
     for pid in (root_task, nobody_task, 1):
+        if h.lsm_gated():
+            # AppArmor may confine even root: other processes' maps come from procfs
+            assert "vmas" not in by[pid]
+            continue
         assert "vmas" in by[pid]
         assert h.read_bytes(os.path.join(out, str(pid))) == h.read_bytes("/proc/%d/maps" % pid)
+
+
+def test_info_reports_the_lsm_gating():
+    info = h.module_info()
+    if info["policy"] & abi.POLICY_LSM:
+        assert info["self_only_flags"] == abi.SHOW_VMA
+    else:
+        assert info["self_only_flags"] == 0
 
 
 def nobody_view(root_task, nobody_task):
@@ -151,7 +170,7 @@ os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 
 os.execv(sys.argv[1], [sys.argv[1], "-s", "one", "-p", sys.argv[2], "-f", "base,vma",
                        "--fd", str(nl.fileno())])
 """
-    for pid, visible in ((root_task, False), (nobody_task, True)):
+    for pid, visible in ((root_task, False), (nobody_task, not h.lsm_gated())):
         r = subprocess.run([SYS_PY, "-S", "-c", script,
                             h.dump_binary(), str(pid)], capture_output=True, text=True)
         # the socket must survive exec
@@ -218,9 +237,13 @@ def test_hidepid_hides_other_users_tasks(root_task, nobody_task):
     try:
         h.reload_module("hidepid=2")
         assert h.module_params().get("hidepid") == "2"
+        info = h.module_info(h.NOBODY)
+        assert info["hidepid"] == 2 and info["policy"] & abi.POLICY_PARAM
         d = h.dump("-s", "all", "-f", "base,cred", user=h.NOBODY)
         got = set(d.pids)
-        assert nobody_task in got
+        assert d.runner_pid in got
+        # with LSM hooks the module cannot ask, only the requester's own process is listed
+        assert (nobody_task in got) != h.lsm_gated()
         assert root_task not in got and 1 not in got
         assert {r["uid"] for r in d.tasks} == {"%d,%d,%d,%d" % ((h.NOBODY_UID,) * 4)}
         dt = h.dump("-s", "all_thread", "-f", "base", user=h.NOBODY)
@@ -228,9 +251,12 @@ def test_hidepid_hides_other_users_tasks(root_task, nobody_task):
         # ONE of a hidden task: as if it did not exist
         assert h.dump_error("-s", "one", "-p", str(root_task), "-f", "base",
                             user=h.NOBODY) == errno.ESRCH
-        # root may inspect everything: nothing hidden
         droot = h.dump("-s", "all", "-f", "base")
-        assert {root_task, nobody_task, 1} <= set(droot.pids)
+        if h.lsm_gated():
+            assert set(droot.pids) == {droot.runner_pid}
+        else:
+            # root may inspect everything: nothing hidden
+            assert {root_task, nobody_task, 1} <= set(droot.pids)
     finally:
         h.reload_module()
     d = h.dump("-s", "all", "-f", "base", user=h.NOBODY)

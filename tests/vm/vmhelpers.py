@@ -364,3 +364,27 @@ def kernel_log_problems(since: int = 0) -> list[str]:
 
 def errno_name(code: int) -> str:
     return errno.errorcode.get(code, str(code))
+
+
+def module_info(user: list[str] | None = None) -> dict:
+    """TASK_DIAG_CMD_GET_INFO as seen by user (default: this process), as a dict."""
+    if not user:
+        import nlclient
+        s = nlclient.open_socket()
+        try:
+            return nlclient.get_info(s, nlclient.family_id(s))
+        finally:
+            s.close()
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); import nlclient as nl; "
+              "s = nl.open_socket(); print(repr(nl.get_info(s, nl.family_id(s))))")
+    r = subprocess.run(list(user) + ["/usr/bin/python3", "-S", "-c", script,
+                                     os.path.dirname(os.path.abspath(__file__))],
+                       capture_output=True, text=True, check=True)
+    import ast
+    return ast.literal_eval(r.stdout.strip())
+
+
+def lsm_gated() -> bool:
+    """Ptrace-gated groups are served for the requester's own process only (LSM hooks)."""
+    from pstd import taskdiag_abi as abi
+    return bool(module_info().get("policy", 0) & abi.POLICY_LSM)

@@ -12,7 +12,8 @@
  * -------------------
  * Generic netlink family TASK_DIAG_GENL_NAME, version TASK_DIAG_GENL_VERSION.
  * The family header (genl "hdrsize") is struct task_diag_msg: it follows the
- * genl header in BOTH directions. Requests carry it too (fill it with zeros).
+ * genl header in BOTH directions. Requests carry it too, all zero (anything
+ * else is -EINVAL).
  *
  * TASK_DIAG_CMD_GET (dump only: NLM_F_REQUEST | NLM_F_DUMP)
  *   Request: struct task_diag_msg (zeroed), then attribute
@@ -36,17 +37,23 @@
  *
  * Continuation (CONT rule)
  * ------------------------
- * A task's data is normally one message. When it does not fit in the current
- * dump buffer, the message carries what fits and has TASK_DIAG_FLAG_CONT set;
- * the next message of the dump repeats the same pid/tgid and carries the
- * remaining attributes, starting with the one that was cut. Only VMA and
- * CMDLINE are ever cut inside an attribute: VMA continues with the first
- * mapping that starts after the last start address sent; CMDLINE continues
- * at the next byte offset (concatenate all CMDLINE payloads of the task).
- * Every other attribute appears exactly once per task. The sequence always
- * ends with a message of the same pid without TASK_DIAG_FLAG_CONT (it may
- * carry no attributes, e.g. when the task exited meanwhile). Readers merge
- * consecutive messages of one pid while the previous one had CONT set.
+ * A task's data is one message. A task that does not fit in what is left of
+ * a dump buffer is moved whole to the next buffer; only a task that does not
+ * fit in an empty buffer is split: its message carries what fits and has
+ * TASK_DIAG_FLAG_CONT set (it is the first and last message of its buffer);
+ * the next message of the dump (the first of the next buffer) repeats the
+ * same pid/tgid and carries the remaining attributes, starting with the one
+ * that was cut. Only VMA and CMDLINE are ever cut inside an attribute: VMA
+ * continues with the first mapping that starts at or after the end of the
+ * last mapping sent (a mapping split meanwhile is not sent twice); CMDLINE
+ * continues at the next byte offset (concatenate all CMDLINE payloads of the
+ * task). Every other attribute appears exactly once per task. The sequence
+ * always ends with a message of the same pid and tgid without
+ * TASK_DIAG_FLAG_CONT. That message carries no attributes when the task
+ * exited, exec'ed, had its pid number reused or became invisible between two
+ * buffers: the data of one sequence is always from one task and one image.
+ * Readers merge consecutive messages of one pid while the previous one had
+ * CONT set.
  *
  * Dump order and consistency
  * --------------------------
@@ -68,38 +75,50 @@
  * later arrive as NLMSG_DONE whose __s32 payload is -errno. Clients must
  * handle both.
  *   -EINVAL      missing attribute, payload not exactly sizeof(struct
- *                task_diag_pid), unknown dump_strategy, unknown show_flags
- *                bits, GET without NLM_F_DUMP
+ *                task_diag_pid), __pad or the family header not zero,
+ *                unknown dump_strategy, unknown show_flags bits, GET
+ *                without NLM_F_DUMP
  *   -ESRCH       ONE/THREAD/CHILDREN: no task with that pid in the
  *                requester's pid namespace
  *   -EOPNOTSUPP  TASK_DIAG_VMA_STAT or TASK_DIAG_WCHAN requested (see below)
- *   -ENOMEM, -EINTR (fatal signal while waiting for a task's mmap lock)
+ *   -ENOMEM, -EINTR (fatal signal while waiting for a task's locks or
+ *                scanning pids)
  *
  * Visibility (security)
  * ---------------------
  * At dump start the module captures the requester's pid namespace, user
- * namespace and credentials, and the credentials of whoever opened the
- * socket. A task or field is returned only if BOTH could read it through
- * procfs mounted with default options:
+ * namespace, credentials, thread group and exec id, and the credentials of
+ * whoever opened the socket. Every message re-checks its task as it is then,
+ * with the task's exec_update_lock held, and takes all its data from the mm
+ * it checked. A task or field is returned only if BOTH could read it through
+ * procfs, and only where the module can make procfs's decision:
  *  - tasks outside the requester's pid namespace are never listed; all pids
  *    are numbers in that namespace (0 when a related task is outside it);
  *  - uids/gids are mapped into the requester's user namespace (overflowuid
  *    when unmapped);
  *  - what /proc/PID/stat, status, statm and cmdline show to everyone is
- *    returned to everyone (BASE, CRED, STAT, STATM, CMDLINE, SCHED, TTY,
- *    MEM, SIGNAL);
- *  - what procfs gates behind a ptrace read check (VMA = /proc/PID/maps)
- *    is returned only when a conservative re-implementation of that check
- *    passes for both credentials: same thread group; or caller fsuid/fsgid
- *    equal to the task's real, effective and saved uid/gid, task's permitted
+ *    returned to everyone who can see the task (BASE, CRED, STAT, STATM,
+ *    CMDLINE, SCHED, TTY, MEM, SIGNAL);
+ *  - what procfs gates behind a ptrace read check (VMA = /proc/PID/maps) is
+ *    returned when a re-implementation of that check on the captured
+ *    credentials passes for both: the requester's own process if it has not
+ *    exec'ed since it asked (requester only); or fsuid/fsgid equal to the
+ *    task's real, effective and saved uid/gid, the task's permitted
  *    capabilities a subset of the caller's effective ones in the same user
- *    namespace, and a dumpable mm; or CAP_SYS_PTRACE in the task's (and its
- *    mm's) user namespace. LSM ptrace hooks (Yama, SELinux, AppArmor) are not
- *    consulted for the requester; the socket opener's capability check goes
- *    through the kernel's capability code (file_ns_capable). Otherwise the
- *    attribute is omitted for that task.
- *  - module parameter hidepid=2 makes tasks that fail the ptrace read check
- *    invisible (like procfs hidepid=2); hidepid=0 (default) hides nothing.
+ *    namespace; or CAP_SYS_PTRACE in the task's user namespace; and in every
+ *    case a dumpable mm or CAP_SYS_PTRACE in the mm's user namespace.
+ *    Capabilities are the module's own walk over the captured credentials
+ *    (no LSM capability hook, no audit). LSM ptrace hooks (AppArmor,
+ *    SELinux, Smack, Landlock; Yama only restricts attaching) cannot be
+ *    consulted: with the LSM framework built in, gated groups are served for
+ *    the requester's own process only (task_diag_info.self_only_flags,
+ *    TASK_DIAG_POLICY_LSM). Otherwise the attribute is omitted.
+ *  - hidepid: tasks that fail that check are invisible (not listed, -ESRCH
+ *    for ONE/THREAD/CHILDREN) when any /proc mount of the requester's pid
+ *    namespace has hidepid set, when that namespace has no /proc at all, or
+ *    when the module parameter hidepid=2 is set (it can only add
+ *    strictness). subset=pid hides no task. GET_INFO tells the sender the
+ *    policy in force for it.
  */
 #ifndef _UAPI_LINUX_TASK_DIAG_H
 #define _UAPI_LINUX_TASK_DIAG_H
@@ -147,7 +166,7 @@ struct task_diag_pid {
 	__u64	show_flags;	/* OR of TASK_DIAG_SHOW_* */
 	__u64	dump_strategy;	/* TASK_DIAG_DUMP_* */
 	__u32	pid;
-	__u32	__pad;		/* must be zero */
+	__u32	__pad;		/* must be zero (-EINVAL otherwise) */
 };
 
 /*
@@ -316,7 +335,7 @@ struct task_diag_vma {
 	__u32	major;		/* device of the mapped file, 0:0 if none */
 	__u32	minor;
 	__u64	inode;		/* inode number, 0 if none */
-	__u32	generation;	/* inode generation, 0 if none */
+	__u32	generation;	/* always 0 (procfs does not show it) */
 	__u16	vma_len;	/* whole record in bytes, multiple of 8 */
 	__u16	name_off;	/* name offset from the record start, 0 if none */
 	__u16	name_len;	/* name bytes including the NUL, 0 if none */
@@ -431,12 +450,31 @@ enum {
 };
 #define TASK_DIAG_INFO_ATTR_MAX (__TASK_DIAG_INFO_ATTR_MAX - 1)
 
-/* TASK_DIAG_INFO_ATTR: 24 bytes. */
+/*
+ * TASK_DIAG_INFO_ATTR: 40 bytes (24 before policy fields were added; clients
+ * zero-extend a shorter payload). Computed for the sender of GET_INFO, as a
+ * dump it would start now.
+ */
 struct task_diag_info {
 	__u32	version;	/* TASK_DIAG_GENL_VERSION of the module */
-	__u32	hidepid;	/* module parameter hidepid (0 or 2) */
+	__u32	hidepid;	/* in force for this requester: 0 or 2 (see policy) */
 	__u64	show_flags;	/* groups this module serves (TASK_DIAG_SHOW_*) */
 	__u64	strategies;	/* bit (1ULL << TASK_DIAG_DUMP_x) per strategy served */
+	__u64	self_only_flags; /* groups served for the requester's own process only */
+	__u32	policy;		/* TASK_DIAG_POLICY_*: why */
+	__u32	__pad;
 };
+
+/* task_diag_info.policy */
+#define TASK_DIAG_POLICY_PARAM		(1U << 0) /* hidepid=2 from the module parameter */
+#define TASK_DIAG_POLICY_PROC_MOUNT	(1U << 1) /* hidepid from a /proc mount of the requester's pid namespace */
+#define TASK_DIAG_POLICY_NO_PROC	(1U << 2) /* the requester's pid namespace has no /proc: strict */
+/*
+ * LSM ptrace hooks may deny what the credential rule allows and the module
+ * cannot consult them: ptrace-gated groups (self_only_flags) are served for
+ * the requester's own process only, and with hidepid in force only that
+ * process is listed. Read the rest from procfs.
+ */
+#define TASK_DIAG_POLICY_LSM		(1U << 3)
 
 #endif /* _UAPI_LINUX_TASK_DIAG_H */
