@@ -8,9 +8,10 @@
  *   ready pid=P children=C1,C2,... threads=T1,T2,...
  *
  * Then it keeps up to 16 children in flight: every EXEC_EVERY-th child
- * (default 50) execs /bin/true, one child in three starts a thread before
- * exiting, the rest exit at once; between forks it starts and joins threads of
- * its own, so a THREAD dump of P and a CHILDREN dump of P both see churn.
+ * (default 50) execs /bin/true, the others start and join 0-3 threads before
+ * exiting; between forks it starts and joins six threads of its own, so a
+ * THREAD dump of P and a CHILDREN dump of P both see churn (threads are
+ * several times cheaper than processes under emulation).
  * Every created process and thread counts as a task.  When TOTAL is reached it
  * prints
  *
@@ -128,9 +129,9 @@ int main(int argc, char **argv)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (tasks < total) {
-		while (in_flight < IN_FLIGHT && tasks < total) {
+		for (int started = 0; started < 2 && in_flight < IN_FLIGHT && tasks < total; started++) {
 			int do_exec = (forks % exec_every) == exec_every - 1;
-			int do_thread = !do_exec && forks % 3 == 1;
+			int do_thread = do_exec ? 0 : forks % 4;
 			pid_t c = fork();
 
 			if (c < 0) {
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
 					execl("/bin/true", "true", (char *)NULL);
 					_exit(127);
 				}
-				if (do_thread)
+				for (int k = 0; k < do_thread; k++)
 					spawn_quick_thread();
 				_exit(0);
 			}
@@ -153,9 +154,11 @@ int main(int argc, char **argv)
 			execs += do_exec;
 			in_flight++;
 		}
-		if (tasks < total && spawn_quick_thread()) {
-			threads++;
-			tasks++;
+		for (int k = 0; k < 6 && tasks < total; k++) {
+			if (spawn_quick_thread()) {
+				threads++;
+				tasks++;
+			}
 		}
 		for (;;) {
 			int st;
