@@ -209,28 +209,12 @@ def build(p):
         die("no Module.symvers after the build (log: %s)" % p["log"])
     shutil.copyfile(os.path.join(p["src"], "vmlinux"), p["vmlinux"] + ".tmp")
     os.rename(p["vmlinux"] + ".tmp", p["vmlinux"])
-    # the objects are not needed for M= builds; drop them to keep the cache small (about 3 GB -> 400 MB)
-    prune_objects(p["src"])
+    # the objects stay: a later config or source change rebuilds only what it touches
     secs = time.time() - t0
     with open(p["ready"], "w") as f:
         f.write("%s %.0f\n" % (LAYOUT, secs))
     log("built the debug kernel in %d min %02d s" % (secs // 60, secs % 60))
     return secs
-
-
-def prune_objects(src):
-    for dp, _dirs, files in os.walk(src):
-        for fn in files:
-            if fn.endswith((".o", ".a")) and not dp.startswith(os.path.join(src, "scripts")) \
-                    and not dp.startswith(os.path.join(src, "tools")):
-                try:
-                    os.unlink(os.path.join(dp, fn))
-                except OSError:
-                    pass
-    try:
-        os.unlink(os.path.join(src, "vmlinux"))
-    except OSError:
-        pass
 
 
 def ready(p):
