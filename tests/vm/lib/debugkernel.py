@@ -202,7 +202,7 @@ def build(p):
         configure(p, logf)
         # `all` links vmlinux, the bzImage and the in-tree modules, and writes Module.symvers, which an
         # out-of-tree M= build needs for modpost to resolve the kernel's exports.
-        log("building the debug kernel (cold: 15-25 min on 2 cores; log: %s)" % p["log"])
+        log("building the debug kernel once (tens of minutes on 2 cores; log: %s)" % p["log"])
         make(p, ["all"], logf)
         make(p, ["modules_prepare"], logf)
     if not os.path.exists(os.path.join(p["src"], "Module.symvers")):
