@@ -384,14 +384,16 @@ def _cpio_entry(name, mode, data=b"", rdev=(0, 0), ino=[100]):
     return buf
 
 
-def build_initramfs(p, dest):
+def build_initramfs(p, dest, modules=True):
+    """busybox and /init from the stock kernel's packages; its virtio/9p/overlay modules unless the kernel
+    booted has them built in (modules=False)."""
     busybox = first_existing(os.path.join(p["root"], "bin/busybox"), os.path.join(p["root"], "usr/bin/busybox"))
     with open(busybox, "rb") as f:
         bb = f.read()
     with open(INIT_SCRIPT, "rb") as f:
         init = f.read()
     applets = out([busybox, "--list"]).split()
-    mods = module_load_order(p["modules"], GUEST_MODULES)
+    mods = module_load_order(p["modules"], GUEST_MODULES) if modules else []
     parts = []
     for d in ["bin", "dev", "proc", "sys", "mnt", "job", "lib", "lib/modules"]:
         parts.append(_cpio_entry(d, 0o040755))

@@ -21,13 +21,27 @@ JOBDIR = os.path.join(CACHE, "jobs")
 KEEP_LOGS = 200
 KEEP_JOBS = 30
 
-# Console lines that mean the kernel is unhappy (checked case-sensitively).
+# Console lines that mean the kernel is unhappy (checked case-sensitively).  Lockdep, KASAN, DEBUG_LIST,
+# DEBUG_OBJECTS and DEBUG_ATOMIC_SLEEP reports of the debug kernel start with one of these too
+# ("WARNING: possible circular locking", "BUG: KASAN: ...", "BUG: sleeping function called from invalid
+# context", "ODEBUG: ..." with a WARNING, "list_add corruption" with a kernel BUG); lockdep's INFO lines and
+# a refcount_t saturation have their own words.
 BAD_CONSOLE = re.compile(r"\bBUG\b|\bWARNING\b|\bOops\b|Call Trace|Kernel panic|general protection fault"
-                         r"|\bUBSAN\b|\bKASAN\b|kernel BUG")
+                         r"|\bUBSAN\b|\bKASAN\b|kernel BUG|\bODEBUG\b|list_(add|del) corruption"
+                         r"|INFO: (possible|trying to register|lockdep|suspicious RCU)|refcount_t: "
+                         r"|inconsistent lock state|circular locking|held when returning")
 
 QEMU_BASE = ["qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-cpu", "max", "-m", "2G", "-smp", "2",
              "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot"]
 KERNEL_CMDLINE = "console=ttyS0 oops=panic panic_on_warn=1 panic=-1 mitigations=off"
+
+
+# The debug kernel: KASAN doubles kernel stacks and shadows memory, lockdep needs its own; TCG runs it
+# 3-5 times slower than the stock kernel, so the stall detectors get more slack (a real lockup still trips
+# them within two minutes).
+DEBUG_MEMORY = "4G"
+DEBUG_CMDLINE = ("rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 "
+                 "sysctl.kernel.hung_task_timeout_secs=600 sysctl.kernel.threads-max=200000")
 
 
 def default_command():
@@ -110,8 +124,9 @@ def sync_tree(src, dst):
 
 
 def build_module(kdir, src, ko):
-    """Copy src to ~/.cache/pstd/build/<id>/ and build it there; return the path of the .ko."""
-    ident = os.path.basename(src.rstrip("/")) + "-" + hashlib.sha256(src.encode()).hexdigest()[:10]
+    """Copy src to ~/.cache/pstd/build/<id>/ and build it there; return the path of the .ko.
+    The id covers the kernel tree too: objects built for one kernel are never linked into another's module."""
+    ident = os.path.basename(src.rstrip("/")) + "-" + hashlib.sha256((src + "\0" + kdir).encode()).hexdigest()[:10]
     build = os.path.join(CACHE, "build", ident)
     with Lock(build + ".lock"):
         sync_tree(src, build)
@@ -153,7 +168,7 @@ def forwarded_env():
     return env
 
 
-def write_job(job, argv, ko_file):
+def write_job(job, argv, ko_file, debug=False):
     env = forwarded_env()
     env.update({
         "PATH": os.path.join(VENV, "bin") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -165,6 +180,7 @@ def write_job(job, argv, ko_file):
         "PSTD_IN_VM": "1",
         "PSTD_VM_JOB": job,
         "PSTD_CHECKOUT": CHECKOUT,
+        "PSTD_VM_KERNEL_KIND": "debug" if debug else "stock",
     })
     if ko_file:
         env["PSTD_VM_MODULE_LOADED"] = ko_file[:-3]
@@ -282,13 +298,21 @@ def main(argv):
     if argv and argv[0] in ("-h", "--help"):
         print(open(os.path.join(os.path.dirname(pstdvm.HERE), "README.md")).read())
         return 0
+    debug = bool(os.environ.get("PSTD_VM_DEBUG_KERNEL"))
+    while argv and argv[0] in ("--debug-kernel", "--stock-kernel"):
+        debug = argv[0] == "--debug-kernel"
+        argv = argv[1:]
     if argv and argv[0] == "--":
         argv = argv[1:]
     if os.environ.get("PSTD_IN_VM"):
         log("already inside the test VM (PSTD_IN_VM is set)")
         return 2
     t_start = time.time()
-    values = pstdvm.prepare()
+    if debug:
+        import debugkernel
+        values = debugkernel.prepare()
+    else:
+        values = pstdvm.prepare()
     ensure_venv(need_pytest=not argv)
     argv = argv or default_command()
 
@@ -311,13 +335,18 @@ def main(argv):
     os.chmod(job, 0o777)
     if ko_path:
         shutil.copy2(ko_path, os.path.join(job, ko))
-    write_job(job, argv, ko if ko_path else None)
+    write_job(job, argv, ko if ko_path else None, debug)
     console = os.path.join(LOGDIR, stamp + ".log")
     prune_logs()
 
     timeout = float(os.environ.get("PSTD_VM_TIMEOUT") or 1800)
-    cmdline = KERNEL_CMDLINE + " " + os.environ.get("PSTD_VM_APPEND", "")
-    qemu = QEMU_BASE + [
+    cmdline = KERNEL_CMDLINE + " " + (DEBUG_CMDLINE + " " if debug else "") + os.environ.get("PSTD_VM_APPEND", "")
+    qemu = list(QEMU_BASE)
+    if debug:
+        qemu[qemu.index("-m") + 1] = os.environ.get("PSTD_VM_MEMORY") or DEBUG_MEMORY
+    elif os.environ.get("PSTD_VM_MEMORY"):
+        qemu[qemu.index("-m") + 1] = os.environ["PSTD_VM_MEMORY"]
+    qemu += [
         "-kernel", os.environ.get("PSTD_VM_KERNEL") or values["PSTD_VM_VMLINUX"],
         "-initrd", values["PSTD_VM_INITRAMFS"],
         "-append", cmdline.strip(),
@@ -400,7 +429,8 @@ def main(argv):
         else:
             rc = status
     if os.environ.get("PSTD_VM_VERBOSE") or rc != 0:
-        log("status %d after %.1f s (VM %.1f s); console log %s" % (rc, elapsed, t_end - t_qemu, console))
+        log("status %d after %.1f s (VM %.1f s, %s kernel); console log %s"
+            % (rc, elapsed, t_end - t_qemu, "debug" if debug else "stock", console))
     if keep or rc == EXIT_VM:
         log("job folder kept: %s" % job)
     else:

@@ -1,0 +1,110 @@
+"""Malformed and random requests from several processes and users at once (kernel/tools/task_diag_fuzz.c).
+
+The fuzzer checks every reply itself (clean errno or a well-formed dump, see its header comment); these
+tests run it, require a clean exit and a clean kernel log, and check that the run really exercised what
+it claims (dumps, each errno class, truncated receives, dumps abandoned half-way, CONT sequences).
+
+PSTD_FUZZ_SEED reproduces a run (the seed is printed and kept in the job folder); PSTD_FUZZ_REQUESTS
+changes the number of requests (default 100,000).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+
+import pytest
+
+import vmhelpers as h
+
+CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz_corpus.txt")
+REQUESTS = int(os.environ.get("PSTD_FUZZ_REQUESTS") or 100_000)
+# root twice, nobody twice, two ordinary users: each sees a different part of the task list
+UIDS = "0,65534,1000,0,1001,65534"
+WORKERS = 6
+
+
+def fuzz_binary() -> str:
+    return os.path.join(h.TOOLS_DIR, "task_diag_fuzz")
+
+
+def summary(out: str) -> dict[str, int]:
+    """The fuzzer's last line: key=value counters, then errors: NAME=count."""
+    line = [ln for ln in out.splitlines() if ln.startswith("requests=")][-1]
+    head, _, errs = line.partition(" errors:")
+    vals = {k: float(v) if "." in v else int(v) for k, v in (kv.split("=") for kv in head.split())}
+    for kv in errs.split():
+        k, v = kv.split("=")
+        vals[k] = int(v)
+    return vals
+
+
+def run_fuzzer(*args: str, timeout: float = 3600) -> tuple[subprocess.CompletedProcess, dict]:
+    before = len(subprocess.run(["dmesg"], capture_output=True, text=True).stdout)
+    r = subprocess.run([fuzz_binary(), *args], capture_output=True, text=True, timeout=timeout)
+    assert r.returncode == 0, "task_diag_fuzz %s exited %d:\n%s\n%s" % (
+        " ".join(args), r.returncode, r.stdout, r.stderr[-20000:])
+    assert not r.stderr.strip(), r.stderr[-20000:]
+    problems = h.kernel_log_problems(before)
+    assert not problems, "kernel log after fuzzing:\n" + "\n".join(problems)
+    return r, summary(r.stdout)
+
+
+def record(name: str, text: str) -> None:
+    """Keep the fuzzer's output in the job folder (PSTD_VM_KEEP=1 keeps it after the run)."""
+    job = os.environ.get("PSTD_VM_JOB")
+    if job and os.path.isdir(job):
+        with open(os.path.join(job, name), "w") as f:
+            f.write(text)
+
+
+def test_corpus_requests_end_as_the_protocol_says(tools):
+    """Every corpus request (tests/vm/fuzz_corpus.txt) gets its documented errno, or a dump, or nothing."""
+    r, s = run_fuzzer("--requests", "0", "--workers", "1", "--corpus", CORPUS)
+    n = sum(1 for ln in open(CORPUS) if ln.strip() and not ln.startswith("#"))
+    assert s["corpus"] == n, r.stdout
+    assert s["failures"] == 0
+    # most corpus lines name one errno: those were compared exactly
+    assert s["exact_errno_checks"] >= 30, r.stdout
+    record("fuzz-corpus.txt", r.stdout)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 6 item 6: the module does not yet reject a nonzero __pad or "
+                   "family header (fixed on the kernel-safety branch)")
+def test_reserved_fields_must_be_zero(tools):
+    """A nonzero task_diag_pid.__pad or request family header is EINVAL, as the header promises."""
+    r = subprocess.run([fuzz_binary(), "--requests", "0", "--workers", "1", "--corpus", CORPUS,
+                        "--reserved", "strict"], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.fixture
+def some_tasks(tools):
+    """50 processes of 4 threads: targets for ONE/THREAD/CHILDREN among the random pids."""
+    fx = h.Fixture.start([tools["fork"], "50", "4"])
+    yield fx
+    fx.stop()
+
+
+def test_100k_random_requests_from_several_users(tools, some_tasks):
+    """>= 100,000 requests from 6 processes at once (root, nobody, two users)."""
+    seed = int(os.environ.get("PSTD_FUZZ_SEED") or random.SystemRandom().randrange(1, 2**63))
+    print("task_diag_fuzz seed %d (PSTD_FUZZ_SEED=%d reproduces this run)" % (seed, seed))
+    r, s = run_fuzzer("--seed", str(seed), "--requests", str(REQUESTS), "--workers", str(WORKERS),
+                      "--uids", UIDS, "--corpus", CORPUS)
+    record("fuzz-random.txt", r.stdout)
+    print(r.stdout.strip())
+    assert re.search(r"^seed=%d " % seed, r.stdout, re.M)
+    assert s["failures"] == 0
+    assert s["requests"] >= REQUESTS
+    # the run exercised what the docstring claims, not just one kind of error
+    share = REQUESTS / 100_000
+    assert s["dumps_ok"] >= 5_000 * share, s
+    for e in ("EINVAL", "ESRCH", "EOPNOTSUPP", "EBUSY"):
+        assert s.get(e, 0) > 0, (e, s)
+    assert s["truncated"] > 0 and s["closed_mid_dump"] > 0 and s["child_exits"] > 0, s
+    assert s["busy_probes"] > 0 and s["no_reply"] > 0 and s["acks"] > 0, s
+    assert s["cont_msgs"] > 0, "no dump was split with TASK_DIAG_FLAG_CONT: %s" % s
+    assert s["exact_errno_checks"] >= 10_000 * share, s
