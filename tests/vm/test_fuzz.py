@@ -71,8 +71,6 @@ def test_corpus_requests_end_as_the_protocol_says(tools):
     record("fuzz-corpus.txt", r.stdout)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 6 item 6: the module does not yet reject a nonzero __pad or "
-                   "family header (fixed on the kernel-safety branch)")
 def test_reserved_fields_must_be_zero(tools):
     """A nonzero task_diag_pid.__pad or request family header is EINVAL, as the header promises."""
     r = subprocess.run([fuzz_binary(), "--requests", "0", "--workers", "1", "--corpus", CORPUS,
