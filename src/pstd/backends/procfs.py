@@ -58,6 +58,23 @@ def _read_whole(fd: int, size: int) -> bytes:
         chunks.append(b)
 
 
+def _read_status(rel: bytes, dir_fd: int):
+    """A task's whole status file, or b"" / None when the task has gone."""
+    try:
+        fd = os.open(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
+    except OSError:
+        return None
+    try:
+        data = os.read(fd, 4096)
+        if len(data) == 4096:
+            data += _read_whole(fd, 65536)
+        return data
+    except OSError:
+        return b""
+    finally:
+        os.close(fd)
+
+
 def _read_small(path: bytes, size: int = 4096, dir_fd=None):
     """The file's bytes (whole), or None when it cannot be opened or read."""
     try:
@@ -475,18 +492,7 @@ class ProcfsBackend:
             t = new(Task)
             t.__dict__ = d
             if need_status and (status_first or keep is None):
-                try:
-                    fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
-                except OSError:
-                    continue
-                try:
-                    sdata = read(fd, 4096)
-                    if len(sdata) == 4096:
-                        sdata += _read_whole(fd, 65536)
-                except OSError:
-                    sdata = b""
-                finally:
-                    close(fd)
+                sdata = _read_status(rel, dir_fd)
                 if not sdata:
                     continue
                 _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
@@ -496,18 +502,7 @@ class ProcfsBackend:
                 if not keep(t):
                     continue
                 if need_status:
-                    try:
-                        fd = open_(rel + b"/status", _O_RDONLY, dir_fd=dir_fd)
-                    except OSError:
-                        continue
-                    try:
-                        sdata = read(fd, 4096)
-                        if len(sdata) == 4096:
-                            sdata += _read_whole(fd, 65536)
-                    except OSError:
-                        sdata = b""
-                    finally:
-                        close(fd)
+                    sdata = _read_status(rel, dir_fd)
                     if not sdata:
                         continue
                     _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
