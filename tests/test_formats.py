@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+from pstd import plainclass as dataclasses
 import os
 import shutil
 import subprocess

@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 
 BANNED = ("typer", "rich", "textual", "pyroute2", "click")
+# Standard modules the ps path does without: dataclasses alone pulls in inspect, ast, dis and
+# tokenize, about 15 ms, so the ps path's data classes use pstd.plainclass instead.
+UNUSED_STDLIB = ("dataclasses", "inspect", "ast", "typing")
 COMMANDS = [["-p", "1", "-o", "pid="], ["ax"], ["aux"]]
 
 
@@ -67,3 +70,4 @@ def test_sys_modules_after_run(args, tmp_path):
     mods = {_top(m) for m in data["modules"]}
     assert "pstd" in mods
     assert not mods & set(BANNED), f"pstd {' '.join(args)} left {sorted(mods & set(BANNED))} in sys.modules"
+    assert not mods & set(UNUSED_STDLIB), f"pstd {' '.join(args)} imported {sorted(mods & set(UNUSED_STDLIB))}"

@@ -12,8 +12,8 @@ import errno
 import os
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Mapping
+from pstd.plainclass import Factory, plain
+from collections.abc import Callable, Mapping
 
 
 class Output:
@@ -139,13 +139,13 @@ def _controlling_terminal_size() -> tuple[int, int] | None:
         os.close(fd)
 
 
-@dataclass
+@plain
 class Environment:
     """The outside world as pstd sees it."""
 
-    stdout: BinaryIO
+    stdout: Output
     """Where tables go (bytes)."""
-    stderr: BinaryIO
+    stderr: Diagnostics
     """Where diagnostics go (bytes)."""
     environ: Mapping[str, str]
     """Environment variables (COLUMNS, LINES, PS_FORMAT, PS_PERSONALITY, CMD_ENV, ...)."""
@@ -167,7 +167,7 @@ class Environment:
     """Bytes per page."""
     clock_ticks: int = 100
     """USER_HZ: the unit of cpu times and start times in /proc."""
-    extra: dict = field(default_factory=dict)
+    extra: dict = Factory(dict)
     """Per-run caches (boot time, memory total, own tty) filled lazily by readers."""
 
     @classmethod

@@ -27,15 +27,14 @@ when it knows the room), the sorter calls ``value``, backends read ``groups``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from pstd.plainclass import Factory, plain, replace
 
-from pstd.model import Group
+from pstd.model import Group, Task
 from pstd.ps import formats as F
 from pstd.ps import values as V
 
 
-@dataclass(frozen=True)
+@plain
 class FormatContext:
     """What formatters need to know beyond the task itself; built once per run."""
 
@@ -63,7 +62,7 @@ class FormatContext:
     """BSD S: add dead children's cpu times."""
     threads: str = ""
     """Thread display mode of the query (see Query.threads)."""
-    extra: dict = field(default_factory=dict)
+    extra: dict = Factory(dict)
     """Lazily filled lookup caches (user names, tty names, ...).  The renderer sets
     ``extra["lines_to_next_header"]`` for procps's _left/_right/_unlimited test columns."""
     utf8: bool = False
@@ -76,9 +75,7 @@ class FormatContext:
 
     def with_wide_signals(self, wide: bool) -> "FormatContext":
         """A copy with ``wide_signals`` set (lookup caches shared)."""
-        import dataclasses
-
-        return dataclasses.replace(self, wide_signals=wide)
+        return replace(self, wide_signals=wide)
 
 
 
@@ -128,7 +125,7 @@ class Column:
         """The values procps's printer for this column fetches.  procps sorts by a value only
         when the printer of a shown or sort column fetched it; otherwise the key sorts nothing."""
 
-    def cell(self, task: Any, ctx: FormatContext, room: int) -> str:
+    def cell(self, task: Task, ctx: FormatContext, room: int) -> str:
         """The cell text given ``room`` cells (procps's max_rightward, after any forest prefix)."""
         fr = self.format_room
         if fr is None:
@@ -431,7 +428,7 @@ def lookup(name: str) -> Column | None:
     return REGISTRY.get(name)
 
 
-def groups_for(query: Any) -> Group:
+def groups_for(query) -> Group:
     """Union of the groups a query's selection, columns and sort keys read."""
     from pstd.ps.select import selection_groups
     from pstd.ps.sort import applied_keys

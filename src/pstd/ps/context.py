@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any
 
 from pstd.ps.columns import FormatContext
 from pstd.ps.escape import locale_is_utf8
@@ -48,7 +47,7 @@ def read_mem_total_kb(proc: str = "/proc") -> int:
     return 0
 
 
-def make_context(env: Any, query: Any) -> FormatContext:
+def make_context(env, query) -> FormatContext:
     """The FormatContext for ``query`` run in ``env`` (reads /proc/stat, uptime, meminfo once)."""
     proc = getattr(env, "proc", "/proc")
     environ = getattr(env, "environ", os.environ)

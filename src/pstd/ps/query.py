@@ -7,12 +7,12 @@ selection through the column registry — never listed by hand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pstd.plainclass import Factory, plain
 
 from pstd.model import Group, Strategy
 
 
-@dataclass
+@plain
 class ColumnRequest:
     """One output column as the user asked for it."""
 
@@ -29,7 +29,7 @@ class ColumnRequest:
     header text is printed on every line."""
 
 
-@dataclass
+@plain
 class SortKey:
     """One sort key: a registry name and a direction (spec None: a key procps ignores)."""
 
@@ -37,21 +37,21 @@ class SortKey:
     reverse: bool = False
 
 
-@dataclass
+@plain
 class Selection:
     """One selection criterion; a task is shown when any criterion matches (procps ORs them)."""
 
     kind: str
     """pid, quick_pid, ppid, pgrp, sess, tty, euid, ruid, egid, rgid, comm."""
-    values: list = field(default_factory=list)
+    values: list = Factory(list)
 
 
-@dataclass
+@plain
 class Query:
     """A parsed ps invocation."""
 
     # --- which tasks -------------------------------------------------------------
-    selections: list[Selection] = field(default_factory=list)
+    selections: list[Selection] = Factory(list)
     """Explicit selection lists (-p, -u, -t, ...)."""
     all_tasks: bool = False
     """-e/-A or BSD ax: every task."""
@@ -69,7 +69,7 @@ class Query:
     """BSD g: really all (a legacy no-op on Linux except for selection bookkeeping)."""
     negate: bool = False
     """-N / --deselect: invert the selection."""
-    quick_pids: list[int] = field(default_factory=list)
+    quick_pids: list[int] = Factory(list)
     """-q / q / --quick-pid: pids shown in the order given, no other selection."""
     simple_select: int = 0
     """procps simple-selection bits (a x g -a -d) as the parser left them."""
@@ -87,9 +87,9 @@ class Query:
     """procps thread flags (pstd.ps.parser.TF_*): which rows a listing shows."""
 
     # --- columns -----------------------------------------------------------------
-    columns: list[ColumnRequest] = field(default_factory=list)
+    columns: list[ColumnRequest] = Factory(list)
     """Output columns in order."""
-    sort_keys: list[SortKey] = field(default_factory=list)
+    sort_keys: list[SortKey] = Factory(list)
     """Sort keys, most significant first (empty: procps's default order)."""
     forest: bool = False
     """ASCII-art process tree (f, --forest)."""
@@ -131,7 +131,7 @@ class Query:
     """PS_PERSONALITY / CMD_ENV personality name."""
     personality_bits: int = 0
     """procps personality bits the name selected."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Factory(list)
     """Warning lines the parser wants on stderr (bogus screen size, ignored $PS_FORMAT)."""
 
     # --- what to do instead of listing -----------------------------------------------

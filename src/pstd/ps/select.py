@@ -15,7 +15,7 @@ leader, no controlling tty, on the caller's tty); plain ``ps`` uses 0xaa00:
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import Callable
+from collections.abc import Callable
 
 from pstd.model import Group
 
