@@ -425,6 +425,9 @@ int td_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	bool whole = false;
 	int nr, ret;
 
+	/* The reader may have paused since the last buffer: /proc may have changed. */
+	td_policy_recheck(&d->v);
+
 	if (d->cont_pid) {
 		ret = td_put_cont(skb, cb, d);
 		if (ret == 1)
