@@ -315,8 +315,15 @@ static int td_put_task(struct sk_buff *skb, struct netlink_callback *cb,
 	nr = task_pid_nr_ns(task, d->v.pid_ns);
 	tgid = task_tgid_nr_ns(task, d->v.pid_ns);
 
+	/*
+	 * A continued gated group that is now refused (setresuid,
+	 * PR_SET_DUMPABLE) must not be skipped: the sequence would end normally
+	 * and the client take the partial list for the whole one.
+	 */
 	if (cont && (p.exec_id != d->cont_exec_id || nr != d->cont_nr ||
-		     tgid != d->cont_tgid || !td_task_visible(&d->v, &p))) {
+		     tgid != d->cont_tgid || !td_task_visible(&d->v, &p) ||
+		     ((TD_GATED_GROUPS & (1ULL << d->cont_id)) &&
+		      !td_may_inspect(&d->v, &p)))) {
 		/* Another image, or no longer ours to see: end its sequence. */
 		msg = td_msg_start(skb, cb, d->cont_nr, d->cont_tgid);
 		ret = -EMSGSIZE;
@@ -424,6 +431,9 @@ int td_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct pid *pid;
 	bool whole = false;
 	int nr, ret;
+
+	/* The reader may have paused since the last buffer: /proc may have changed. */
+	td_policy_recheck(&d->v);
 
 	if (d->cont_pid) {
 		ret = td_put_cont(skb, cb, d);

@@ -7,7 +7,8 @@
  * .start (which runs in the sender's sendmsg()) captures the requester's
  * credentials, thread group and exec id, pid namespace and time namespace
  * boottime offset, the credentials of whoever opened the socket
- * (file->f_cred), and the policy in force for this requester (td_policy).
+ * (file->f_cred), and the policy in force for this requester (td_policy;
+ * read again for every buffer by td_policy_recheck, only ever stricter).
  *
  * Every message re-checks the task as it is then (td_pin): the task's
  * exec_update_lock is held for reading, as procfs's mm_access() does, so
@@ -178,9 +179,9 @@ static void td_proc_sb(struct super_block *sb, void *arg)
 		scan->hide = true;
 }
 
-void td_policy(struct td_viewer *v)
+static void td_policy_ns(struct td_viewer *v, struct pid_namespace *ns)
 {
-	struct td_proc_scan scan = { .ns = task_active_pid_ns(current) };
+	struct td_proc_scan scan = { .ns = ns };
 
 	v->policy = 0;
 	v->hidepid = 0;
@@ -199,6 +200,27 @@ void td_policy(struct td_viewer *v)
 	}
 	if (TD_LSM_PTRACE)
 		v->policy |= TASK_DIAG_POLICY_LSM;
+}
+
+void td_policy(struct td_viewer *v)
+{
+	td_policy_ns(v, task_active_pid_ns(current));
+}
+
+/*
+ * A reader may pause a dump for as long as it likes, and /proc may be
+ * mounted or remounted with hidepid meanwhile: the policy of the dump's pid
+ * namespace is read again for every buffer. It only ever gets stricter, so
+ * nothing already refused is shown later and a task is never listed under
+ * two policies in a way that grants more than either.
+ */
+void td_policy_recheck(struct td_viewer *v)
+{
+	struct td_viewer now;
+
+	td_policy_ns(&now, v->pid_ns);
+	v->hidepid = max(v->hidepid, now.hidepid);
+	v->policy |= now.policy;
 }
 
 int td_security_init(void)

@@ -50,8 +50,10 @@
  * task). Every other attribute appears exactly once per task. The sequence
  * always ends with a message of the same pid and tgid without
  * TASK_DIAG_FLAG_CONT. That message carries no attributes when the task
- * exited, exec'ed, had its pid number reused or became invisible between two
- * buffers: the data of one sequence is always from one task and one image.
+ * exited, exec'ed, had its pid number reused, became invisible, or may no
+ * longer have the gated group being continued (VMA) read, between two
+ * buffers: the data of one sequence is always from one task and one image,
+ * and a cut attribute is never left incomplete in a sequence ending with data.
  * Readers merge consecutive messages of one pid while the previous one had
  * CONT set.
  *
