@@ -97,7 +97,9 @@ static struct stats *all_stats;		/* shared with the workers (MAP_SHARED) */
 static struct stats *st;
 static int worker_id, max_failures = 10;
 static uint64_t iter;
-static int reserved_strict, verbose;
+/* nonzero reserved fields are EINVAL, as the uapi header says; --reserved lax also accepts a
+ * dump for them (for modules older than that check) */
+static int reserved_strict = 1, verbose;
 
 /* ------------------------------------------------------------------ random */
 
@@ -533,9 +535,8 @@ static struct expect expect_get(uint64_t flags, uint64_t strategy, uint32_t pid,
 	if (unserved)
 		e.errs |= B(EOPNOTSUPP);
 	if (pad_nonzero || famhdr_nonzero) {
-		if (reserved_strict)
-			e.errs |= B(EINVAL);
-		else if (!e.errs)
+		e.errs |= B(EINVAL);
+		if (!reserved_strict && e.errs == B(EINVAL))
 			e.kind = EXP_ANY;
 	}
 	if (e.kind == EXP_ANY)
