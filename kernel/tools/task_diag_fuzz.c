@@ -1479,6 +1479,21 @@ static void drop_to(uid_t uid)
 		die("cannot become uid %u: %s", uid, strerror(errno));
 }
 
+/*
+ * Enough mappings of its own that a dump of the worker's own VMA does not fit one buffer: under
+ * an LSM the module serves VMA for the requester's own process only, and CONT sequences must
+ * still be exercised.  Alternating protections keep neighbours from merging.
+ */
+static void many_mappings(void)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	for (int i = 0; i < 4096; i++)
+		if (mmap(NULL, pg, (i & 1) ? PROT_READ : PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
+			break;
+}
+
 static void worker(int w, uint64_t seed, uint64_t count, uid_t uid, const char *corpus)
 {
 	struct sock s;
@@ -1493,6 +1508,7 @@ static void worker(int w, uint64_t seed, uint64_t count, uid_t uid, const char *
 		rnd();
 	seq_counter = (uint32_t)w << 24;
 	drop_to(uid);
+	many_mappings();
 	if (open_sock(&s, 0))
 		die("socket: %s", strerror(errno));
 	if (corpus && w == 0)
