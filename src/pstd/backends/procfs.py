@@ -345,8 +345,12 @@ class ProcfsBackend:
             kept.append(t)
         return kept
 
-    split_min = 2000
-    """From this many tasks on, a second thread reads half of them (see _read_split)."""
+    split_min: int | None = None
+    """From this many tasks on, a second thread reads half of them (see _read_split); None: never.
+
+    Off by default: on an idle 2-core machine the two threads' contention for the GIL costs more
+    than the overlapped reads save (benchmarks/ps_bench.py, 10,000 tasks, aux: 1.63x ps's wall and
+    2.07x its cpu with the thread, 1.20x and 1.21x without)."""
 
     def _read_many(self, items, groups: Group, threads: bool, sel) -> list[Task]:
         """items: (pid name, task directory relative to /proc, tid name or None)."""
@@ -355,7 +359,7 @@ class ProcfsBackend:
         except OSError:
             return []
         try:
-            if len(items) >= self.split_min:
+            if self.split_min is not None and len(items) >= self.split_min:
                 return self._read_split(items, groups, threads, sel, dir_fd)
             return self._read_items(items, groups, threads, sel, dir_fd)
         finally:
