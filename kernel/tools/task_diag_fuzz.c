@@ -137,6 +137,7 @@ struct sock {
 	int ext_ack, cap_ack, strict_chk;
 	uint32_t first_seq;	/* replies with older seqs than this are strays */
 	int pending_dump;	/* an abandoned dump may still send messages */
+	int out_of_sync;	/* replies were lost: what the socket still holds cannot be matched */
 	uint32_t portid;
 };
 
@@ -1153,6 +1154,20 @@ static int check_datagram(struct sock *s, struct request *r, const char *buf, si
 				failure("NLMSG_ERROR %d after the request's end", e->error);
 				goto next;
 			}
+			if (e->error == -ENOBUFS && p->is_dump) {
+				/*
+				 * netlink_dump_start() answers ENOBUFS when its first fill finds the receive
+				 * queue full, yet leaves the dump running: its messages may still follow, so the
+				 * socket is out of sync as after a dropped message.  Not the module's doing.
+				 */
+				st->enobufs++;
+				if (ENOBUFS < MAX_ERRNO)
+					st->err[ENOBUFS]++;
+				for (int i = 0; i < r->nparts; i++)
+					r->parts[i].resolved = 1;
+				s->out_of_sync = 1;
+				return 0;
+			}
 			if (p->in_cont || p->ntasks)
 				p->done_seen = 1;
 			resolve_error(p, -e->error, "NLMSG_ERROR");
@@ -1299,6 +1314,11 @@ static void drain(struct sock *s, struct request *r, int datagrams_limit)
 			}
 		}
 		last_trunc = check_datagram(s, r, rbuf, seen, n);
+		if (s->out_of_sync) {
+			close_sock(s);
+			open_sock(s, 0);
+			return;
+		}
 	}
 }
 
