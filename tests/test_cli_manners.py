@@ -127,6 +127,7 @@ def test_signal_during_output_ends_pstd_as_it_ends_ps(tools, signo, ignored):
 
 HOOK = """
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a foreground job, even when the suite runs in the background
 class CtrlC:
     def find_spec(self, name, path=None, target=None):
         if name == {target!r}:

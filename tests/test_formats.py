@@ -279,3 +279,38 @@ def test_tty_of_a_pty_child_matches_ps():
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         os.close(fd)
+
+
+def _decimal_formatters():
+    seen = {}
+    for col in C.REGISTRY.values():
+        f = col.format
+        if getattr(f, "decimal", None):
+            seen[f.__name__] = f
+    return [seen[k] for k in sorted(seen)]
+
+
+@pytest.mark.parametrize("f", _decimal_formatters(), ids=lambda f: f.__name__)
+def test_a_decimal_mark_holds_for_every_non_negative_int(f):
+    # the renderer's fast path prints "%Nd" % value for these; it must equal the formatter
+    assert f.decimal
+    for v in (0, 1, 9, 10, 99999, 100000, 4194304, 2**31 - 1, 2**32 - 1):
+        assert f(task(**{f.decimal: v}), ctx()) == str(v), (f.__name__, v)
+
+
+def test_the_fast_decimal_path_falls_back_for_what_it_cannot_print():
+    from pstd.ps.parser import parse
+    from pstd.ps.render import Renderer
+    from pstd.env import Environment
+    import io
+
+    env = Environment.from_os()
+    env.stdout = io.BytesIO()
+    q = parse(["-o", "pid,ppid,tpgid"], env, prog="ps")
+    r = Renderer(q, ctx(), C.lookup)
+    assert r.fast[id(r.proc_cols)][-1] is not None, "the decimal plan is not used for pid,ppid,tpgid"
+    rows = [task(pid=5, ppid=1, tpgid=-1), task(pid=123456, ppid=None, tpgid=7), task(pid=6, ppid=2, tpgid=3)]
+    fast, _ = r.render_plain(rows, ctx())
+    slow, _ = Renderer(q, ctx(), C.lookup).render(rows, ctx())
+    assert fast == slow
+    assert b"   -1" in fast and b"123456" in fast

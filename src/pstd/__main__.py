@@ -42,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         from pstd.cli import run_app
 
         return run_app(args)
+    if argv is None:
+        # A ps run allocates a record per task and exits: the cyclic collector would
+        # rescan those records again and again and find nothing (records hold no
+        # cycles).  A process-wide switch, so only the program makes it, never run().
+        import gc
+
+        gc.disable()
     from pstd.ps.main import run
 
     return run(args)

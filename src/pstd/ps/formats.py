@@ -30,6 +30,18 @@ def _z(v):
     return 0 if v is None else v
 
 
+def decimal(attr: str):
+    """Mark a formatter that prints ``task.<attr>`` as ``str(v)`` for every int ``v >= 0``.
+
+    The renderer may then print a whole line of such columns with one %-format
+    (``"%5d %5d" % (t.pid, t.ppid)``) and falls back to the formatter for a row with
+    anything else (None, a negative number).  tests/test_formats.py holds each mark to it."""
+    def mark(fn):
+        fn.decimal = attr
+        return fn
+    return mark
+
+
 # --------------------------------------------------------------------------- times
 
 def boot_tics(ctx) -> int:
@@ -255,6 +267,7 @@ def f_sz(t, ctx):
     return str(vsz_kb(t, ctx) // (ctx.page_size // 1024))
 
 
+@decimal('vsize')
 def f_size_bytes(t, ctx):
     return str(_z(t.vsize))
 
@@ -342,6 +355,7 @@ def _int(name):
     return f
 
 
+@decimal('priority')
 def f_priority(t, ctx):
     return str(_z(t.priority))
 
@@ -403,6 +417,7 @@ def f_sched(t, ctx):
     return str(p)
 
 
+@decimal('processor')
 def f_psr(t, ctx):
     return str(_z(t.processor))
 
@@ -472,26 +487,32 @@ def f_s(t, ctx):
 
 # --------------------------------------------------------------------------- ids and names
 
+@decimal('pid')
 def f_pid(t, ctx):
     return str(t.pid)
 
 
+@decimal('tid')
 def f_tid(t, ctx):
     return str(t.tid)
 
 
+@decimal('ppid')
 def f_ppid(t, ctx):
     return str(_z(t.ppid) & 0xFFFFFFFF)
 
 
+@decimal('pgid')
 def f_pgid(t, ctx):
     return str(_z(t.pgid) & 0xFFFFFFFF)
 
 
+@decimal('sid')
 def f_sess(t, ctx):
     return str(_z(t.sid))
 
 
+@decimal('tpgid')
 def f_tpgid(t, ctx):
     return str(_z(t.tpgid))
 

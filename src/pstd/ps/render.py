@@ -20,6 +20,8 @@ literals or signal columns go through :func:`layout_row`.
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 OUTBUF_SIZE = 2 * 64 * 1024
 SPACE_AMOUNT = 144
 
@@ -349,7 +351,12 @@ class Renderer:
         fixed = start  # width of the line before the last column's text (separator included)
         right_last = last.align == A_RIGHT or (last.align == A_USER and user_num) or (last.align == A_WCHAN and wchan_num)
         last_width = last.width if right_last else 0
-        return fmt, trunc, last_cut, fixed, fns, [c.width for c in cols], last_width
+        dec = None
+        attrs = [getattr(c.fmt, "decimal", None) for c in cols]
+        if not trunc and last_cut is None and None not in attrs and all(c.align == A_RIGHT for c in cols):
+            # every cell a plain decimal: one %-format per line (see formats.decimal)
+            dec = (" ".join("%{}d".format(c.width) for c in cols), attrgetter(*attrs), fixed + last_width)
+        return fmt, trunc, last_cut, fixed, fns, [c.width for c in cols], last_width, dec
 
     # ------------------------------------------------------------------ rendering
     def render(self, items, ctx=None, kinds=None, prefixes=None) -> tuple[bytes, int]:
@@ -389,7 +396,7 @@ class Renderer:
         plan = self.fast[id(cols)]
         if plan is None or self.gap > 0 or self.counting:
             return self.render(tasks, ctx)
-        fmt, trunc, last_cut, fixed, fns, widths, last_width = plan
+        fmt, trunc, last_cut, fixed, fns, widths, last_width, dec = plan
         out = []
         append = out.append
         if tasks:
@@ -399,6 +406,21 @@ class Renderer:
                 self.next_header = self.gap
             self.next_header -= len(tasks) - 1
         slow = self.line
+        if dec is not None:
+            fmtd, values, total = dec
+            for task in tasks:
+                try:
+                    line = fmtd % values(task)
+                except (TypeError, AttributeError):
+                    line = None
+                # a value that did not fit, or one the formatter prints otherwise (None, negative)
+                if line is None or len(line) != total or "-" in line:
+                    line = slow(cols, task, ctx, "")
+                append(line)
+            if not out:
+                return b"", 0
+            out.append("")
+            return "\n".join(out).encode("utf-8", "surrogateescape"), len(tasks)
         nlast = len(fns) - 1
         for task in tasks:
             cells = [f(task, ctx) for f in fns]
