@@ -34,7 +34,7 @@ def tools(tmp_path_factory):
     ps.symlink_to(ORACLE)
     pstd = d / "pstd-argv0"
     pstd.write_text(f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {str(SRC)!r})\n"
-                    "from pstd.__main__ import main\nsys.exit(main())\n")
+                    "from pstd.__main__ import program\nprogram()\n")
     pstd.chmod(0o755)
     return str(ps), str(pstd)
 

@@ -68,8 +68,8 @@ def default_tool() -> str:
         path.write_text(f"#!{sys.executable}\n"
                         "import sys\n"
                         f"sys.path.insert(0, {str(SRC)!r})\n"
-                        "from pstd.__main__ import main\n"
-                        "sys.exit(main())\n")
+                        "from pstd.__main__ import program\n"
+                        "program()\n")
         path.chmod(0o755)
     return str(Path(_launcher_dir.name) / "pstd")
 

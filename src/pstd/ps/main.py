@@ -15,6 +15,13 @@ from pstd.ps.errors import OptionError, PsError, PsFatal, WriteError
 
 OUTBUF_SIZE = 2 * 64 * 1024
 
+RETAIN: list | None = None
+"""When a list, :func:`execute` keeps each listing in it instead of freeing it.
+
+The pstd program sets it and ends with ``os._exit``: tens of thousands of records
+are then never freed one by one, which would cost a few percent of a large run.
+Library callers leave it None."""
+
 
 def _own_tty(env) -> int:
     """The caller's controlling terminal (device number from /proc/self/stat; 0 when none)."""
@@ -113,6 +120,8 @@ def execute(query, env, backend=None, lookup=None) -> int:
         backend = _backend(env, env.extra.get("backend_choice", "auto"))
     ctx = _context(env, query)
     listing = rows(query, backend, ctx, lookup)
+    if RETAIN is not None:
+        RETAIN.append(listing)
     data = render_text(listing, query, ctx, lookup)
     if line_budget(query, lookup) > OUTBUF_SIZE:
         # procps complains once per printed line when the width exceeds its buffer
@@ -172,6 +181,7 @@ def run(args: list[str], env=None, prog: str | None = None, backend=None, argv0:
             raise
         _say(env, errors.UNEXPECTED.format(prog, e or type(e).__name__) + "\n")
         status = errors.status_of(e)
+    env.stderr.flush()
     if getattr(env.stderr, "failed", False):
         status = errors.EXIT_FAILURE  # procps's close_stdout fails when stderr did
     return status
