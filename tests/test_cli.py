@@ -56,3 +56,11 @@ def test_procfs_backend_by_name_and_by_environment():
     env = dict(os.environ, PSTD_BACKEND="procfs")
     result = subprocess.run([sys.executable, "-m", "pstd", "-p", "1", "-o", "pid="], capture_output=True, text=True, env=env)
     assert result.stdout.split() == ["1"]
+
+
+def test_module_status_without_the_module():
+    # the host kernel cannot load modules
+    result = run("module", "status")
+    assert result.returncode == 1 and result.stderr == ""
+    assert result.stdout == ("task_diag: not available: the netlink backend needs the task_diag kernel module "
+                             "(generic netlink family TASK_DIAG not found)\n")

@@ -276,3 +276,18 @@ def test_stricter_module_policy_means_procfs(no_thp, ns, tools_dir):
             assert diff is None, f"netlink, module hidepid=2, as nobody: {line}\n{diff}"
     finally:
         h.reload_module()
+
+
+def test_module_status_reports_what_get_info_says():
+    from typer.testing import CliRunner
+
+    from pstd.cli import app
+
+    r = CliRunner().invoke(app, ["module", "status"])
+    assert r.exit_code == 0, r.output
+    family, info = nl.probe()
+    lines = {line.split("  ")[0]: line.split()[-1] for line in r.output.splitlines() if line.strip()}
+    assert lines["family id"] == str(family)
+    assert lines["served groups"] == "base,cred,vma,stat,statm,cmdline,sched,tty,mem,signal"
+    assert lines["strategies"] == "all,one,all_thread,children,thread"
+    assert lines["auto backend"] == "netlink"
