@@ -437,3 +437,18 @@ def test_policy_match_rule(tmp_path, monkeypatch):
 def test_proc_hidepid_reads_this_systems_mount():
     # /proc on the host is mounted without hidepid
     assert nl.proc_hidepid("/proc") == (0, False)
+
+
+# ------------------------------------------------------------------ pyroute2 as the reference
+
+def test_pyroute2_reference_decoder_agrees_on_hand_built_replies():
+    import pyroute2_ref
+
+    arg = bytes(range(1, 256)) * 4096
+    parts = [arg[i:i + 30000] for i in range(0, len(arg), 30000)]
+    dgs = [b"".join(full(p, p, cmd=b"a\0" * p) for p in range(1, 40)),
+           task_msg(70, 70, [base(70, 70, 1), creds(), stat(), cmdline(parts[0])], abi.FLAG_CONT)]
+    dgs += [task_msg(70, 70, [cmdline(c)], abi.FLAG_CONT) for c in parts[1:-1]]
+    dgs.append(task_msg(70, 70, [cmdline(parts[-1]), sched(), tty(), mem()]) + full(71, 70) + done())
+    ref = pyroute2_ref.agree(dgs, FAM, wire.Plan(GROUPS))
+    assert len(ref) == 41 and ref[39]["msgs"] == len(parts)
