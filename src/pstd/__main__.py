@@ -12,7 +12,7 @@ import sys
 
 # Words that name subcommands instead of ps options.  ps itself accepts none of
 # them as an argument list (BSD letters would spell an error), so no script loses.
-SUBCOMMANDS = frozenset({"backend", "columns", "version", "help"})
+SUBCOMMANDS = frozenset({"backend", "columns", "module", "version", "help"})
 
 
 

@@ -115,6 +115,46 @@ def backend() -> None:
     _say(f"PSTD_BACKEND={wanted} -> {chosen}")
 
 
+module_app = typer.Typer(no_args_is_help=True, help="The task_diag kernel module.")
+app.add_typer(module_app, name="module")
+
+
+@module_app.command(epilog=SEE_ALSO)
+def status() -> None:
+    """Whether the task_diag module answers, and what it serves to you (exit 1 when it does not answer)."""
+    from pstd import taskdiag_abi as abi
+    from pstd.backends import BackendUnavailable
+    from pstd.backends import netlink
+
+    try:
+        family, info = netlink.probe()
+    except BackendUnavailable as exc:
+        _say(f"task_diag: not available: {exc}")
+        raise typer.Exit(EXIT_FAILURE)
+
+    def names(mask: int, table: dict) -> str:
+        out = [name for bit, name in sorted(table.items()) if mask >> bit & 1]
+        return ",".join(out) if out else "-"
+
+    policy = [name for bit, name in ((abi.POLICY_PARAM, "param"), (abi.POLICY_PROC_MOUNT, "proc-mount"),
+                                     (abi.POLICY_NO_PROC, "no-proc"), (abi.POLICY_LSM, "lsm"))
+              if info.policy & bit]
+    mine = netlink.proc_hidepid()
+    rows = [
+        ["loaded", "yes"],
+        ["family id", str(family)],
+        ["version", str(info.version)],
+        ["served groups", names(info.show_flags, abi.GROUP_NAMES)],
+        ["self-only groups", names(info.self_only_flags, abi.GROUP_NAMES)],
+        ["strategies", names(info.strategies, abi.STRATEGY_NAMES)],
+        ["hidepid", str(info.hidepid)],
+        ["policy", ",".join(policy) or "-"],
+        ["/proc hidepid", "?" if mine is None else str(mine[0]) + (" gid=" if mine[1] else "")],
+        ["auto backend", "netlink" if netlink.policy_matches(info) else "procfs (policy differs from /proc)"],
+    ]
+    _print_table(["", "task_diag"], rows)
+
+
 @app.command(epilog=SEE_ALSO)
 def version() -> None:
     """Print pstd's version (``pstd -V`` answers as procps's ps does)."""

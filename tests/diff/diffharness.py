@@ -53,7 +53,8 @@ _launcher_dir: tempfile.TemporaryDirectory | None = None
 
 
 def default_tool() -> str:
-    """PSTD_DIFF_TOOL, else a ``pstd`` launcher running this checkout's src/.
+    """PSTD_DIFF_TOOL, else a ``pstd`` launcher running this checkout's src/ (with
+    PSTD_BACKEND set to PSTD_DIFF_BACKEND when that is given).
 
     The venv's console script imports whichever checkout the venv was installed from, and
     the tools run with a fixed environment (no PYTHONPATH), so it may test other code."""
@@ -65,8 +66,10 @@ def default_tool() -> str:
         _launcher_dir = tempfile.TemporaryDirectory(prefix="pstd-diff-tool-")
         os.chmod(_launcher_dir.name, 0o755)
         path = Path(_launcher_dir.name) / "pstd"
+        backend = os.environ.get("PSTD_DIFF_BACKEND")  # the tools' environment is fixed: set it here
         path.write_text(f"#!{sys.executable}\n"
-                        "import sys\n"
+                        "import os, sys\n"
+                        + (f"os.environ['PSTD_BACKEND'] = {backend!r}\n" if backend else "") +
                         f"sys.path.insert(0, {str(SRC)!r})\n"
                         "from pstd.__main__ import program\n"
                         "program()\n")
@@ -111,6 +114,19 @@ def _exit_code(status: int) -> int:
     return 255
 
 
+def _chroot_in_mntns() -> str | None:
+    """Where this process's root lies in its mount namespace, when it runs chrooted (the test VM
+    chroots into an overlay at /mnt/root); setns(CLONE_NEWNS) resets the root to the namespace's."""
+    overlay = os.environ.get("PSTD_VM_OVERLAY_ROOT", "/mnt/root")
+    if not os.environ.get("PSTD_IN_VM"):
+        return None
+    try:
+        a, b = os.stat("/"), os.stat("/proc/1/root" + overlay)
+    except OSError:
+        return None
+    return overlay if (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino) else None
+
+
 class Namespace:
     """The fixture process tree in its own pid + mount namespace."""
 
@@ -150,6 +166,7 @@ class Namespace:
         self.pids: dict[str, int] = self.info["pids"]
         self.tasks: list[int] = self.info["tasks"]
         self.cwd = self.tmp.name
+        self.chroot = _chroot_in_mntns()
         self.baseline = self._settle()
 
     # -- placeholders -------------------------------------------------------------------
@@ -282,6 +299,8 @@ class Namespace:
                 _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
                 if _libc.setns(self.mntns_fd, CLONE_NEWNS) != 0:
                     raise OSError(ctypes.get_errno(), "setns(mnt)")
+                if self.chroot:                      # setns put the root at the namespace's root
+                    os.chroot(self.chroot)
                 os.chdir(cwd)
                 if tty:
                     os.setsid()

@@ -1,8 +1,10 @@
 """Backends produce task records for (strategy, show_flags).
 
-``procfs`` reads /proc.  ``netlink`` (the task_diag module) is not wired into
-the ps engine yet: ``auto`` resolves to procfs, and asking for netlink by name
-fails with a message instead of silently reading /proc.
+``procfs`` reads /proc; ``netlink`` asks the task_diag kernel module and fills
+what it does not serve from procfs.  ``auto`` is netlink when the module answers
+and its visibility policy matches the caller's /proc, else procfs.  Asking for
+netlink by name where the module is absent fails with a message instead of
+silently reading /proc.
 """
 
 from __future__ import annotations
@@ -14,10 +16,23 @@ class BackendUnavailable(Exception):
     """The backend asked for cannot serve on this system."""
 
 
-def choose(wanted: str) -> str:
-    """The backend name that serves a ``PSTD_BACKEND`` / ``--backend`` value."""
+def open_backend(wanted: str, env=None):
+    """The backend object that serves a ``PSTD_BACKEND`` / ``--backend`` value."""
     if wanted not in NAMES:
         raise BackendUnavailable(f"unknown backend {wanted!r} (choose from {', '.join(NAMES)})")
-    if wanted == "netlink":
-        raise BackendUnavailable("the netlink backend is not available yet; use --backend=procfs or auto")
-    return "procfs"
+    if wanted != "procfs":
+        from pstd.backends import netlink
+
+        if wanted == "netlink":
+            return netlink.NetlinkBackend(env)
+        backend = netlink.available(env)
+        if backend is not None:
+            return backend
+    from pstd.backends.procfs import ProcfsBackend
+
+    return ProcfsBackend(env)
+
+
+def choose(wanted: str, env=None) -> str:
+    """The backend name that serves a ``PSTD_BACKEND`` / ``--backend`` value."""
+    return "netlink" if type(open_backend(wanted, env)).__name__ == "NetlinkBackend" else "procfs"

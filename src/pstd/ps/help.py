@@ -103,6 +103,7 @@ answered as procps-ng's ps answers it.  pstd adds:
   PSTD_DEBUG=1                    a traceback instead of a one-line error
   pstd columns [--group G]        the column registry
   pstd backend                    which backend would serve here
+  pstd module status              the task_diag kernel module: loaded, what it serves
   pstd version                    pstd's own version (-V answers as ps does)
   pstd help, pstd --help pstd     this summary
 """

@@ -65,28 +65,16 @@ def _take_backend_option(args: list[str], env) -> tuple[list[str], str]:
     return out, choice
 
 
-def _check_backend(choice: str) -> None:
-    """Refuse a known backend that cannot serve here before anything is read."""
-    from pstd.backends import BackendUnavailable, choose
+def _backend(env, choice: str):
+    """The backend ``choice`` (auto, procfs, netlink) resolves to (pstd.backends.open_backend decides).
+
+    A known backend that cannot serve here is refused before anything is read."""
+    from pstd.backends import BackendUnavailable, open_backend
 
     try:
-        choose(choice)
+        return open_backend(choice, env)
     except BackendUnavailable as e:
         raise OptionError(errors.UNAVAILABLE_BACKEND.format(e)) from None
-
-
-def _backend(env, choice: str):
-    """The backend ``choice`` (auto, procfs, netlink) resolves to (pstd.backends.choose decides)."""
-    from pstd.backends import choose
-
-    name = choose(choice)
-    if name == "netlink":
-        from pstd.backends.netlink import NetlinkBackend
-
-        return NetlinkBackend(env)
-    from pstd.backends.procfs import ProcfsBackend
-
-    return ProcfsBackend(env)
 
 
 def _context(env, query):
@@ -200,7 +188,7 @@ def _run(args, env, prog, backend) -> int:
         env.stderr.write(_bytes(w + "\n"))
     _check_quick(query)
     if backend is None:
-        _check_backend(choice)
+        backend = _backend(env, choice)
     return execute(query, env, backend=backend)
 
 

@@ -1,0 +1,420 @@
+"""The task_diag wire: a raw generic netlink socket, the family, GET_INFO, and the bulk reply parser.
+
+Standard library only (the ps path must not import pyroute2).  One dump is one
+request; replies are received with ``recv_into`` into one large buffer and parsed
+in place with ``struct.unpack_from``: each task becomes one attribute dict of a
+:class:`pstd.model.Task`, with no Python object per netlink attribute.
+
+A :class:`Plan` says, for one dump, which attribute ids are asked for and which
+Task fields each fills; :func:`parse` walks one buffer of replies with it.
+"""
+
+from __future__ import annotations
+
+import errno as _errno
+import socket
+import struct
+import sys
+
+from pstd import taskdiag_abi as abi
+from pstd.model import Group, Task
+
+RECV_SIZE = 1 << 16
+"""Bytes offered to each recv_into.  The kernel sizes dump buffers from what the reader
+offers (up to 32 KiB) and never sends more than one buffer per call."""
+
+NLM_F_DUMP_INTR = 0x10
+"""<linux/netlink.h>: the dump saw the kernel's data change under it; its result may be
+inconsistent (redo it)."""
+
+_HDR = struct.Struct("=IHH")          # nlmsg_len, nlmsg_type, nlmsg_flags
+_MSG = struct.Struct("=III")          # task_diag_msg after the 4-byte genl header
+_NLA = abi.NLATTR
+_I32 = struct.Struct("=i")
+_MSG_OFF = abi.NLMSGHDR.size + abi.GENLMSGHDR.size    # 20: where task_diag_msg starts
+_ATTR_OFF = _MSG_OFF + abi.TaskDiagMsg.size           # 32: where the attributes start
+_BASE = struct.Struct("=8xI4xIIB16sB")  # task_diag_base: ppid, sid, pgid, state, comm, base_flags
+_STATE = abi.STATE_CHARS
+_LITTLE = sys.byteorder == "little"
+
+
+class WireError(OSError):
+    """The kernel answered with an errno (NLMSG_ERROR, or -errno in NLMSG_DONE)."""
+
+
+class Malformed(ValueError):
+    """A reply that breaks the netlink or task_diag framing (a length, an order, a CONT rule)."""
+
+
+class Interrupted(Exception):
+    """The dump carried NLM_F_DUMP_INTR: its data may be inconsistent."""
+
+
+# ------------------------------------------------------------------ what each attribute fills
+#
+# attribute id -> (Task group, [(field name, format)]) in payload order; a field whose group
+# was not asked for becomes padding, so one unpack_from fills exactly the fields asked for.
+
+_FIXED = {
+    # a task_diag_caps (2 u32, low word first) reads as one u64 on little-endian; elsewhere
+    # procfs serves CAPS (see ATTR_OF_GROUP)
+    abi.CRED: [(Group.CAPS, [("cap_inh", "Q"), ("cap_prm", "Q"), ("cap_eff", "Q"), ("cap_bnd", "Q")]),
+               (Group.CRED, [("ruid", "I"), ("euid", "I"), ("suid", "I"), ("fsuid", "I"),
+                             ("rgid", "I"), ("egid", "I"), ("sgid", "I"), ("fsgid", "I")])],
+    abi.STAT: [(Group.STAT, [("minflt", "Q"), ("cminflt", "Q"), ("majflt", "Q"), ("cmajflt", "Q"),
+                             ("utime", "Q"), ("stime", "Q"), ("cutime", "Q"), ("cstime", "Q"),
+                             ("nlwp", "I")])],
+    abi.STATM: [(Group.STATM, [("size_pages", "Q"), ("resident_pages", "Q"), ("shared_pages", "Q"),
+                               ("text_pages", "Q"), ("lib_pages", "Q"), ("data_pages", "Q"),
+                               ("dirty_pages", "Q")])],
+    abi.SCHED: [(Group.SCHED, [("priority", "i"), ("nice", "i"), ("policy", "I"), ("rtprio", "I"),
+                               ("processor", "I"), ("flags", "I"), ("start_time", "Q")]),
+                (Group.CTXSW, [("nvcsw", "Q"), ("nivcsw", "Q")])],
+    abi.TTY: [(Group.TTY, [("tty", "I"), ("tpgid", "i")])],
+    abi.SIGNAL: [(Group.SIGNALS, [("sig_pending", "Q"), ("sig_shared", "Q"), ("sig_blocked", "Q"),
+                                  ("sig_ignored", "Q"), ("sig_caught", "Q")])],
+}
+
+_MEM = struct.Struct("=18Q")
+_MEM_KB = (("vm_lck_kb", 5), ("vm_rss_kb", 8), ("vm_size_kb", 4))
+_PARTS_KB = (("vm_data_kb", 12), ("vm_stk_kb", 13), ("vm_exe_kb", 14), ("vm_lib_kb", 15), ("vm_swap_kb", 17))
+
+ATTR_OF_GROUP = {
+    Group.BASE: abi.BASE, Group.CRED: abi.CRED, Group.STAT: abi.STAT,
+    Group.STATM: abi.STATM, Group.CMDLINE: abi.CMDLINE, Group.SCHED: abi.SCHED, Group.CTXSW: abi.SCHED,
+    Group.TTY: abi.TTY, Group.MEM: abi.MEM, Group.VMPARTS: abi.MEM, Group.SIGNALS: abi.SIGNAL,
+}
+"""The Task groups a task_diag attribute can fill, and which attribute fills each."""
+if _LITTLE:
+    ATTR_OF_GROUP[Group.CAPS] = abi.CRED
+
+
+class Plan:
+    """How to read one dump's replies: the attributes asked for and the fields each fills.
+
+    ``groups``: the Task groups the module is to serve in this dump (each a key of
+    ATTR_OF_GROUP).  ``show_flags`` is the request's mask."""
+
+    def __init__(self, groups: Group) -> None:
+        groups = Group(groups) | Group.BASE
+        self.groups = Group(0)
+        self.show_flags = 0
+        for g, attr in ATTR_OF_GROUP.items():
+            if groups & g == g:
+                self.groups |= g
+                self.show_flags |= 1 << attr
+        # attribute id -> (Struct, field names) for the fixed-size groups that have fields asked for
+        self.fixed: list = [None] * 64
+        for attr, parts in _FIXED.items():
+            fmt, keys = "=", ()
+            for g, fields in parts:
+                on = bool(self.groups & g)
+                for name, f in fields:
+                    if on and not f.endswith("x"):
+                        fmt += f
+                        keys += (name,)
+                    else:
+                        fmt += "%dx" % struct.calcsize("=" + f) if not f.endswith("x") else f
+            if keys:
+                self.fixed[attr] = (struct.Struct(fmt), keys)
+        self.mem = bool(self.groups & Group.MEM)
+        self.parts = bool(self.groups & Group.VMPARTS)
+        self.cmdline = bool(self.groups & Group.CMDLINE)
+        self.attr_groups = {}
+        """attribute bit -> the Task groups that need it (to name what a task's reply lacks)."""
+        for g, attr in ATTR_OF_GROUP.items():
+            if self.groups & g == g:
+                self.attr_groups[1 << attr] = self.attr_groups.get(1 << attr, Group(0)) | g
+
+    def missing(self, seen: int) -> Group:
+        """The groups of this plan whose attribute is not in ``seen`` (a bit per attribute id)."""
+        out = Group(0)
+        for bit, g in self.attr_groups.items():
+            if not seen & bit:
+                out |= g
+        return out
+
+
+class Result:
+    """What the replies of one dump said."""
+
+    __slots__ = ("tasks", "refill", "done", "error", "intr", "cont")
+
+    def __init__(self) -> None:
+        self.tasks: list = []
+        """Task records in reply order."""
+        self.refill: list = []
+        """(task, groups): groups the reply lacked for that task (not visible to the module's
+        reader, a comm procfs spells differently, a sequence that ended without its data)."""
+        self.done = False
+        self.error = 0
+        self.intr = False
+        self.cont = None
+        """(task, seen attribute bits) of a task whose last message had TASK_DIAG_FLAG_CONT."""
+
+
+def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threads: bool = False) -> int:
+    """Parse the netlink messages in ``buf[start:end]`` (one or more whole datagrams) into ``res``.
+
+    Returns the offset after the last message read (``end``, or the offset just past
+    NLMSG_DONE / NLMSG_ERROR).  Raises :class:`Malformed` for a broken reply."""
+    hdr, msg, nla = _HDR.unpack_from, _MSG.unpack_from, _NLA.unpack_from
+    fixed = plan.fixed
+    want = plan.show_flags
+    mem, parts, want_cmd = plan.mem, plan.parts, plan.cmdline
+    base_un = _BASE.unpack_from
+    mem_un = _MEM.unpack_from
+    new = Task.__new__
+    append = res.tasks.append
+    state_chars = _STATE
+    off = start
+    cont = res.cont
+    while off < end:
+        if off + 16 > end:
+            raise Malformed("truncated netlink header at %d" % off)
+        ln, typ, fl = hdr(buf, off)
+        mend = off + ln
+        if ln < 16 or mend > end:
+            raise Malformed("netlink message of %d bytes at %d (buffer ends at %d)" % (ln, off, end))
+        if typ == family:
+            if fl & NLM_F_DUMP_INTR:
+                res.intr = True
+            if ln < _ATTR_OFF:
+                raise Malformed("task message of %d bytes" % ln)
+            tid, tgid, mflags = msg(buf, off + _MSG_OFF)
+            if cont is not None:
+                t, seen = cont
+                if t.tid != tid or t.pid != tgid:
+                    raise Malformed("CONT sequence of %d/%d continued by %d/%d" % (t.pid, t.tid, tgid, tid))
+                d = t.__dict__
+                ended_empty = ln == _ATTR_OFF and not mflags & 1
+            else:
+                t = new(Task)
+                d = t.__dict__ = {"pid": tgid, "tid": tid}
+                seen = 0
+                ended_empty = False
+            p = off + _ATTR_OFF
+            partial = False
+            while p < mend:
+                if p + 4 > mend:
+                    raise Malformed("truncated attribute header")
+                alen, atyp = nla(buf, p)
+                if alen < 4 or p + alen > mend:
+                    raise Malformed("attribute of %d bytes at %d" % (alen, p))
+                atyp &= 0x3FFF
+                if atyp == 0:  # BASE
+                    if alen < 48:
+                        raise Malformed("BASE attribute of %d bytes" % alen)
+                    d["ppid"], d["sid"], d["pgid"], st, comm, bf = base_un(buf, p + 4)
+                    d["state"] = state_chars[st] if st < 9 else "?"
+                    i = comm.find(b"\0")
+                    d["comm"] = (comm if i < 0 else comm[:i]).decode("utf-8", "surrogateescape")
+                    d["kthread"] = bool(bf & 1)
+                    if bf & 4:  # BASE_F_COMM_PARTIAL: procfs's text is /proc/PID/stat's
+                        partial = True
+                elif atyp == 6:  # CMDLINE, concatenated over CONT
+                    if want_cmd:
+                        chunk = bytes(buf[p + 4:p + alen])
+                        if seen & 64:
+                            d["cmdline"] += chunk
+                        else:
+                            d["cmdline"] = chunk
+                elif atyp == 9:  # MEM
+                    if alen < 148:
+                        raise Malformed("MEM attribute of %d bytes" % alen)
+                    v = mem_un(buf, p + 4)
+                    nomm = not v[3]  # VmPeak is 0 only without an mm: procfs then prints no Vm lines
+                    if mem:
+                        d["vsize"], d["rss_pages"] = v[0], v[1]
+                        for name, i in _MEM_KB:
+                            d[name] = None if nomm else v[i]
+                    if parts:
+                        for name, i in _PARTS_KB:
+                            d[name] = None if nomm else v[i]
+                else:
+                    f = fixed[atyp] if atyp < 64 else None
+                    if f is not None:
+                        s, keys = f
+                        if alen - 4 < s.size:
+                            raise Malformed("attribute %d of %d bytes" % (atyp, alen))
+                        d.update(zip(keys, s.unpack_from(buf, p + 4)))
+                seen |= 1 << atyp
+                p += (alen + 3) & ~3
+            if mflags & 1:  # TASK_DIAG_FLAG_CONT
+                cont = (t, seen)
+            else:
+                cont = None
+                if threads:
+                    t.is_thread = True
+                if ended_empty:
+                    # the task exited, exec'ed or became invisible between two buffers: what came
+                    # before is not all of it, so procfs says what it is now (or that it is gone)
+                    res.refill.append((t, plan.groups))
+                elif seen & want != want or partial:
+                    miss = plan.missing(seen)
+                    if partial:
+                        miss |= Group.BASE
+                    res.refill.append((t, miss))
+                append(t)
+        elif typ == abi.NLMSG_DONE:
+            if ln >= 20:
+                e = -_I32.unpack_from(buf, off + 16)[0]
+                if e:
+                    res.error = e
+            res.done = True
+            res.cont = cont
+            return mend
+        elif typ == abi.NLMSG_ERROR:
+            if ln < 20:
+                raise Malformed("short NLMSG_ERROR")
+            res.error = -_I32.unpack_from(buf, off + 16)[0]
+            res.done = True
+            res.cont = cont
+            return mend
+        elif typ != abi.NLMSG_NOOP:
+            raise Malformed("unexpected message type %d" % typ)
+        off = (mend + 3) & ~3
+    res.cont = cont
+    return off
+
+
+# ------------------------------------------------------------------ the socket
+
+
+def open_socket() -> socket.socket:
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, abi.NETLINK_GENERIC)
+    try:
+        s.bind((0, 0))
+    except OSError:
+        s.close()
+        raise
+    return s
+
+
+def _recv(s: socket.socket, buf: bytearray) -> int:
+    while True:
+        try:
+            return s.recv_into(buf)
+        except InterruptedError:  # pragma: no cover  (PEP 475 retries already)
+            continue
+
+
+def _attrs(buf, off: int, end: int) -> dict:
+    """attribute id -> payload, for the small control replies (not the hot path)."""
+    out = {}
+    while off + 4 <= end:
+        ln, typ = _NLA.unpack_from(buf, off)
+        if ln < 4 or off + ln > end:
+            raise Malformed("bad attribute length %d" % ln)
+        out[typ & 0x3FFF] = bytes(buf[off + 4:off + ln])
+        off += (ln + 3) & ~3
+    return out
+
+
+def _request(s: socket.socket, family: int, flags: int, seq: int, body: bytes) -> None:
+    s.send(abi.NLMSGHDR.pack(16 + len(body), family, flags, seq, 0) + body)
+
+
+def _one_reply(s: socket.socket, seq: int) -> tuple[int, bytes]:
+    """(type, message bytes) of the first message answering ``seq``."""
+    buf = bytearray(RECV_SIZE)
+    while True:
+        n = _recv(s, buf)
+        off = 0
+        while off + 16 <= n:
+            ln, typ, _, mseq, _ = abi.NLMSGHDR.unpack_from(buf, off)
+            if ln < 16 or off + ln > n:
+                raise Malformed("bad netlink message length %d" % ln)
+            if mseq == seq:
+                msg = bytes(buf[off:off + ln])
+                if typ == abi.NLMSG_ERROR:
+                    if ln < 20:
+                        raise Malformed("short NLMSG_ERROR")
+                    e = -_I32.unpack_from(msg, 16)[0]
+                    if e:
+                        raise WireError(e, _errno.errorcode.get(e, str(e)))
+                return typ, msg
+            off += (ln + 3) & ~3
+
+
+def resolve_family(s: socket.socket, name: str = abi.GENL_NAME) -> int:
+    """The generic netlink family id of ``name`` (CTRL_CMD_GETFAMILY); WireError(ENOENT) when absent."""
+    raw = name.encode() + b"\0"
+    attr = _NLA.pack(4 + len(raw), abi.CTRL_ATTR_FAMILY_NAME) + raw
+    attr += b"\0" * (-len(attr) % 4)
+    _request(s, abi.GENL_ID_CTRL, abi.NLM_F_REQUEST, 1, abi.GENLMSGHDR.pack(abi.CTRL_CMD_GETFAMILY, 1, 0) + attr)
+    _, msg = _one_reply(s, 1)
+    a = _attrs(msg, 20, len(msg))
+    fid = a.get(abi.CTRL_ATTR_FAMILY_ID)
+    if not fid or len(fid) < 2:
+        raise Malformed("no family id in the controller's reply")
+    return struct.unpack_from("=H", fid)[0]
+
+
+class Info:
+    """What GET_INFO says the module serves to this reader."""
+
+    __slots__ = ("version", "hidepid", "show_flags", "strategies", "self_only_flags", "policy")
+
+    def __init__(self, version=0, hidepid=0, show_flags=0, strategies=0, self_only_flags=0, policy=0):
+        self.version, self.hidepid, self.show_flags = version, hidepid, show_flags
+        self.strategies, self.self_only_flags, self.policy = strategies, self_only_flags, policy
+
+    def __repr__(self) -> str:
+        return "Info(%s)" % ", ".join("%s=%#x" % (k, getattr(self, k)) for k in self.__slots__)
+
+
+def get_info(s: socket.socket, family: int) -> Info:
+    body = abi.GENLMSGHDR.pack(abi.CMD_GET_INFO, abi.GENL_VERSION, 0) + b"\0" * abi.TaskDiagMsg.size
+    _request(s, family, abi.NLM_F_REQUEST, 2, body)
+    _, msg = _one_reply(s, 2)
+    payload = _attrs(msg, _ATTR_OFF, len(msg)).get(abi.INFO_ATTR)
+    if payload is None or len(payload) < 24:
+        raise Malformed("GET_INFO reply without task_diag_info")
+    lay = abi.TaskDiagInfo
+    payload = payload[:lay.size] + b"\0" * max(0, lay.size - len(payload))
+    return Info(*lay.unpack_from(payload))
+
+
+def dump_request(family: int, show_flags: int, strategy: int, pid: int = 0, seq: int = 3) -> bytes:
+    """The whole TASK_DIAG_CMD_GET dump request datagram."""
+    payload = abi.request_payload(show_flags, strategy, pid)
+    attr = _NLA.pack(4 + len(payload), abi.CMD_ATTR_GET) + payload
+    body = abi.GENLMSGHDR.pack(abi.CMD_GET, abi.GENL_VERSION, 0) + b"\0" * abi.TaskDiagMsg.size + attr
+    return abi.NLMSGHDR.pack(16 + len(body), family, abi.NLM_F_REQUEST | abi.NLM_F_DUMP, seq, 0) + body
+
+
+def dump(s: socket.socket, family: int, plan: Plan, strategy: int, pid: int = 0,
+         threads: bool = False, record=None) -> Result:
+    """One dump on ``s``: send the request, receive and parse until NLMSG_DONE.
+
+    ``record`` (a list), when given, receives a copy of every datagram (replay tests,
+    the host benchmark)."""
+    s.send(dump_request(family, plan.show_flags, strategy, pid))
+    res = Result()
+    buf = bytearray(RECV_SIZE)
+    view = memoryview(buf)
+    while not res.done:
+        n = _recv(s, view)
+        if n <= 0:
+            raise Malformed("empty datagram")
+        if record is not None:
+            record.append(bytes(view[:n]))
+        parse(buf, 0, n, family, plan, res, threads)
+    if res.cont is not None and not res.error:
+        raise Malformed("dump ended inside a CONT sequence")
+    return res
+
+
+def replay(datagrams, family: int, plan: Plan, threads: bool = False) -> Result:
+    """Parse recorded datagrams as :func:`dump` parses live ones."""
+    res = Result()
+    for dg in datagrams:
+        if res.done:
+            raise Malformed("datagram after NLMSG_DONE")
+        parse(dg, 0, len(dg), family, plan, res, threads)
+    if not res.done:
+        raise Malformed("replies end without NLMSG_DONE")
+    if res.cont is not None and not res.error:
+        raise Malformed("dump ended inside a CONT sequence")
+    return res

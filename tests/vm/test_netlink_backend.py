@@ -1,0 +1,352 @@
+"""pstd's netlink backend against the real task_diag module.
+
+- conformance: the Task.FIELDS contract (tests/test_conformance.py's checks) on the live system,
+  served by the module (no procfs fallback);
+- the differential suite's fixture (tests/diff) three ways: procps ps, pstd on procfs, pstd on
+  netlink, byte for byte, as root and as user nobody, on a lean selection of its cases (the
+  whole suite on netlink: ``tests/vm/run env PSTD_DIFF_BACKEND=netlink pytest tests/diff``);
+- strace: the ps commands the design names open no /proc/PID file with the module loaded;
+- choice: auto takes netlink only with a matching /proc policy; the module absent, unloaded
+  mid-run, or with a stricter policy, the output is procfs's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import vmhelpers as h
+
+CHECKOUT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(CHECKOUT / "tests"))
+sys.path.insert(0, str(CHECKOUT / "tests" / "diff"))
+
+import diffharness as dh  # noqa: E402
+import test_conformance as conf  # noqa: E402
+
+from pstd import taskdiag_abi as abi  # noqa: E402
+from pstd.backends import netlink as nl  # noqa: E402
+from pstd.backends import nlwire as wire  # noqa: E402
+from pstd.backends.procfs import ProcfsBackend  # noqa: E402
+from pstd.model import Group, Strategy  # noqa: E402
+
+NOBODY = 65534
+
+# Cases of tests/diff/cases.txt (exact lines), chosen to reach every strategy, every module group,
+# the thread-leader row, the forest, thread modes and the procfs-only groups mixed in.
+CASES = [
+    "@time :: aux",
+    "@time :: -eLf",
+    "axjf",
+    "-eo pid,sig,sigcatch,sigignore,sigmask,pending,blocked,caught,ignored,comm",
+    "-o pid,ruid,euid,suid,fuid,rgid,egid,sgid,fgid,drs,trs,sz,maj_flt,min_flt -p {manygroups}",
+    "-p {sleeper},{stopped},{zombie}",
+    "--ppid {tree},{leader} --forest",
+    "-L -p {threaded} -o pid,lwp,nlwp,comm",
+    "m -p {threaded}",
+]
+NOBODY_CASES = ["-eLo pid,lwp,nlwp,stat,comm", "e -p {hugeenv}"]
+STRACE_ARGS = [["aux"], ["-ef"], ["-eLf"], ["axjf"], ["-eo", "pid,ppid,cmd,%mem,%cpu"]]
+
+_LAUNCHER = """#!{python}
+import os, sys
+{drop}os.environ["PSTD_BACKEND"] = {backend!r}
+sys.path.insert(0, {src!r})
+from pstd.__main__ import main
+sys.exit(main())
+"""
+_DROP = "os.setgroups([]); os.setgid({uid}); os.setuid({uid})\n"
+_PS_AS = """#!{python}
+import os, sys
+os.setgroups([]); os.setgid({uid}); os.setuid({uid})
+os.execv({ps!r}, ["ps"] + sys.argv[1:])
+"""
+
+
+def _script(path: Path, text: str) -> str:
+    path.write_text(text)
+    path.chmod(0o755)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def no_thp():
+    """khugepaged collapsing the fixture's pages changes their RSS under the harness's freeze check."""
+    path = "/sys/kernel/mm/transparent_hugepage/enabled"
+    try:
+        with open(path, "w") as f:
+            f.write("never")
+    except OSError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def tools_dir(tmp_path_factory):
+    d = tmp_path_factory.mktemp("nltools")
+    d.chmod(0o755)
+    out = {}
+    for backend in ("procfs", "netlink"):
+        for who, drop in (("root", ""), ("nobody", _DROP.format(uid=NOBODY))):
+            sub = d / f"{backend}-{who}"
+            sub.mkdir()
+            sub.chmod(0o755)
+            # named pstd, as the harness's own launcher: argv[0] shows in some messages
+            out[backend, who] = _script(sub / "pstd", _LAUNCHER.format(
+                python=sys.executable, drop=drop, backend=backend, src=str(CHECKOUT / "src")))
+    sub = d / "ps-nobody"
+    sub.mkdir()
+    sub.chmod(0o755)
+    out["ps", "nobody"] = _script(sub / "ps", _PS_AS.format(python=sys.executable, uid=NOBODY, ps=dh.ORACLE))
+    return out
+
+
+def _case(line: str):
+    cases = {c.line: c for c in dh.load_cases()}
+    assert line in cases, f"not a case of tests/diff/cases.txt: {line}"
+    return cases[line]
+
+
+# ------------------------------------------------------------------ conformance
+
+def test_module_serves_what_ps_needs():
+    b = nl.NetlinkBackend()
+    assert b.policy_ok, b.info
+    ps_groups = Group.BASE | Group.CRED | Group.CAPS | Group.STAT | Group.STATM | Group.CMDLINE | Group.SCHED | \
+        Group.CTXSW | Group.TTY | Group.MEM | Group.VMPARTS | Group.SIGNALS
+    assert b.served == ps_groups, (b.served, b.info)
+
+
+def test_conformance_live_system():
+    b = nl.NetlinkBackend()
+    groups = conf._groups_of(b)
+    every = Group(0)
+    for g in groups:
+        rows = b.dump(Strategy.ALL, g)
+        assert any(t.pid == os.getpid() for t in rows), g
+        for t in rows:
+            conf._check(t, g)
+        every |= g
+    rows = b.dump(Strategy.ALL_THREAD, every)
+    assert rows and all(t.is_thread for t in rows)
+    for t in rows:
+        conf._check(t, every)
+    (me,) = b.dump(Strategy.ONE, every, os.getpid())
+    for field in ("cmdline", "environ", "exe", "io", "cgroup", "vm_rss_kb", "vm_lck_kb", "nvcsw",
+                  "oom_score", "pss_kb", "resident_pages", "wchan", "loginuid"):
+        assert getattr(me, field) is not None, field
+    assert b.fallbacks == 0, "the module failed a dump"
+
+
+@pytest.fixture(scope="module")
+def fork_200x3(tools):
+    fx = h.Fixture.start([tools["fork"], "200", "3"], timeout=300)
+    yield fx
+    fx.stop()
+
+
+def test_values_equal_procfs_for_quiet_tasks(fork_200x3):
+    """Fields that do not move for sleeping tasks are procfs's, task by task (threads included)."""
+    parent = fork_200x3.pid
+    h.wait_settled(h.proc_children(parent) | {parent})
+    groups = Group.BASE | Group.CRED | Group.CAPS | Group.STATM | Group.CMDLINE | Group.TTY | Group.SIGNALS | \
+        Group.MEM | Group.VMPARTS
+    b = nl.NetlinkBackend()
+    for strategy in (Strategy.CHILDREN, Strategy.ALL_THREAD):
+        kw = {"pid": parent} if strategy == Strategy.CHILDREN else {}
+        ours = {(t.pid, t.tid): t for t in b.dump(strategy, groups, **kw)}
+        theirs = {(t.pid, t.tid): t for t in ProcfsBackend().dump(strategy, groups, **kw)}
+        fx = {k for k in theirs if k[0] == parent or theirs[k].ppid == parent}
+        assert len(fx) >= 200 and fx <= set(ours)
+        for k in fx:
+            assert vars(ours[k]) == vars(theirs[k]), k
+    assert b.fallbacks == 0
+
+
+# ------------------------------------------------------------------ differential, three ways
+
+def _three_ways(ns, line, tools, who):
+    case = _case(line)
+    oracle = tools["ps", "nobody"] if who == "nobody" else dh.ORACLE
+    for backend in ("procfs", "netlink"):
+        diff, _, _ = dh.run_case(ns, case, tools[backend, who], oracle=oracle)
+        assert diff is None, f"{backend} as {who}: {line}\n{diff}"
+
+
+@pytest.mark.parametrize("line", CASES)
+def test_differential_as_root(no_thp, ns, tools_dir, line):
+    _three_ways(ns, line, tools_dir, "root")
+
+
+@pytest.mark.parametrize("line", NOBODY_CASES)
+def test_differential_as_nobody(no_thp, ns, tools_dir, line):
+    _three_ways(ns, line, tools_dir, "nobody")
+
+
+# ------------------------------------------------------------------ strace
+
+_STRACED = """#!{python}
+import os, sys
+sys.path.insert(0, {src!r})
+os.environ["PSTD_BACKEND"] = "netlink"
+from pstd.ps.main import run
+out = os.open({out!r}, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+os.dup2(out, 1)
+for args in {commands!r}:
+    os.write(2, b"=== " + " ".join(args).encode() + b"\\n")
+    rc = run(args)
+    sys.stdout.flush()
+    if rc:
+        sys.exit(rc)
+"""
+
+
+def test_no_proc_pid_file_opened(no_thp, ns, tmp_path):
+    """pstd's ps path for each command line, in one interpreter under strace (one start-up under
+    TCG instead of five): the files it opens are none of /proc/PID/."""
+    strace = subprocess.run(["sh", "-c", "command -v strace"], capture_output=True, text=True).stdout.strip()
+    assert strace, "strace is not installed (scripts/bootstrap --test installs it)"
+    os.chmod(tmp_path, 0o777)
+    log, out = tmp_path / "trace", tmp_path / "out"
+    prog = _script(tmp_path / "pstd-commands", _STRACED.format(
+        python=sys.executable, src=str(CHECKOUT / "src"), out=str(out), commands=STRACE_ARGS))
+    r = ns.run(["strace", "-f", "-qq", "-e", "trace=open,openat,openat2,stat,newfstatat,statx,readlink,readlinkat",
+                "-o", str(log), prog], strace, dict(dh.BASE_ENV))
+    assert r.status == 0, r.stderr[-1000:]
+    # every command ran and listed the fixture (its header and more than 20 rows each)
+    text = out.read_bytes()
+    assert text.count(b"\n") > 20 * len(STRACE_ARGS)
+    trace = log.read_text()
+    assert re.search(r'openat\(.*"/proc/self/stat"', trace), "strace recorded no open of /proc files"
+    hits = sorted(set(re.findall(r'"/proc/\d+/[^"]*"', trace)))
+    assert not hits, f"pstd on netlink opened {hits[:10]}"
+
+
+# ------------------------------------------------------------------ choice and fallbacks
+
+def _pstd(*args, env=None):
+    e = dict(os.environ, PYTHONPATH=str(CHECKOUT / "src"))
+    e.pop("PSTD_BACKEND", None)
+    e.update(env or {})
+    return subprocess.run([sys.executable, "-m", "pstd", *args], capture_output=True, env=e, timeout=300)
+
+
+def test_auto_is_netlink_with_the_module():
+    from pstd.backends import choose
+
+    assert choose("auto") == "netlink"
+
+
+def test_module_absent_and_unloaded_mid_run():
+    b = nl.NetlinkBackend()
+    h.rmmod()
+    try:
+        from pstd.backends import choose
+
+        assert choose("auto") == "procfs"
+        r = _pstd("--backend=netlink", "-p", "1")
+        assert (r.returncode, r.stdout) == (1, b"")
+        assert r.stderr == (b"pstd: the netlink backend needs the task_diag kernel module "
+                            b"(generic netlink family TASK_DIAG not found)\n")
+        # the backend made while the module was there: its next dump is procfs's, whole
+        rows = b.dump(Strategy.ALL, Group.BASE | Group.CMDLINE)
+        assert b.fallbacks == 1
+        want = ProcfsBackend().dump(Strategy.ALL, Group.BASE | Group.CMDLINE)
+        stable = {t.pid for t in want if not t.kthread and t.pid != os.getpid()}
+        got = {t.pid: t.cmdline for t in rows}
+        assert stable <= set(got) and len(got) == len(rows)
+        auto = _pstd("-e", "-o", "pid,ppid,comm")
+        assert auto.returncode == 0 and auto.stderr == b""
+    finally:
+        h.ensure_module_loaded()
+
+
+def test_stricter_module_policy_means_procfs(no_thp, ns, tools_dir):
+    h.reload_module("hidepid=2")
+    try:
+        from pstd.backends import choose
+
+        assert choose("auto") == "procfs"
+        # asked for by name, netlink still lists what /proc lists: the tasks the module hides
+        # from nobody come from procfs, row for row
+        for line in ("@time :: aux",):
+            diff, _, _ = dh.run_case(ns, _case(line), tools_dir["netlink", "nobody"], oracle=tools_dir["ps", "nobody"])
+            assert diff is None, f"netlink, module hidepid=2, as nobody: {line}\n{diff}"
+    finally:
+        h.reload_module()
+
+
+def test_module_status_reports_what_get_info_says():
+    from typer.testing import CliRunner
+
+    from pstd.cli import app
+
+    r = CliRunner().invoke(app, ["module", "status"])
+    assert r.exit_code == 0, r.output
+    family, info = nl.probe()
+    lines = {line.split("  ")[0]: line.split()[-1] for line in r.output.splitlines() if line.strip()}
+    assert lines["family id"] == str(family)
+    assert lines["served groups"] == "base,cred,vma,stat,statm,cmdline,sched,tty,mem,signal"
+    assert lines["strategies"] == "all,one,all_thread,children,thread"
+    assert lines["auto backend"] == "netlink"
+
+
+# ------------------------------------------------------------------ pyroute2 as the reference decoder
+
+def _record(plan, strategy, pid=0, extra_flags=0):
+    family, _ = nl.probe()
+    plan.show_flags |= extra_flags
+    s = wire.open_socket()
+    try:
+        dgs = []
+        res = wire.dump(s, family, plan, int(strategy), pid, strategy == Strategy.ALL_THREAD, record=dgs)
+    finally:
+        s.close()
+    assert not res.error and not res.intr
+    return family, dgs
+
+
+def test_pyroute2_decoder_agrees_on_live_replies(tmp_path):
+    import mmap
+
+    import pyroute2_ref
+
+    every = Group(0)
+    for g in wire.ATTR_OF_GROUP:
+        every |= g
+    for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
+        family, dgs = _record(wire.Plan(every), strategy)
+        ref = pyroute2_ref.agree(dgs, family, wire.Plan(every), strategy == Strategy.ALL_THREAD)
+        assert len(ref) > 30
+    # CONT-split tasks: a 1 MiB command line, and this process with 10,000 mappings (VMA is
+    # served for the requester's own process; ps never asks for it, the parser skips it)
+    big = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"] + ["x" * 100000] * 10)
+    pages = []
+    try:
+        h.wait_settled({big.pid})
+        family, dgs = _record(wire.Plan(every), Strategy.ONE, big.pid)
+        (ref,) = pyroute2_ref.agree(dgs, family, wire.Plan(every))
+        assert ref["msgs"] > 1 and len(ref[abi.CMDLINE]) > 1000000
+        size = mmap.PAGESIZE
+        area = mmap.mmap(-1, size * 20000)
+        pages.append(area)
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        base = ctypes.addressof(ctypes.c_char.from_buffer(area))
+        for i in range(0, 20000, 2):  # every other page read-only: 10,000 mappings that cannot merge
+            assert libc.mprotect(ctypes.c_void_p(base + i * size), size, 1) == 0
+        family, dgs = _record(wire.Plan(every), Strategy.ONE, os.getpid(), abi.SHOW_VMA)
+        (ref,) = pyroute2_ref.agree(dgs, family, wire.Plan(every))
+        vmas, off, raw = 0, 0, ref[abi.VMA]
+        while off + 64 <= len(raw):
+            vmas += 1
+            off += abi.TaskDiagVma.unpack_from(raw, off)[abi.TaskDiagVma.names.index("vma_len")]
+        assert ref["msgs"] > 1 and vmas >= 10000
+    finally:
+        big.kill()
+        big.wait()
