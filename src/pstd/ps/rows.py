@@ -77,28 +77,6 @@ def _default_context(query):
     return make_context(_ThisMachine(), query)
 
 
-def narrow_strategy(query):
-    """(strategy, pids) when the selection names every task it can show by pid (-p → ONE, with
-    threads → THREAD) or by parent (--ppid → CHILDREN); else None (the query's ALL / ALL_THREAD).
-
-    Only a selection made of lists of that one kind qualifies: lists are ORed with each other and
-    with the simple selection table, and -N inverts them.  The selection is applied to the
-    records afterwards all the same, so the listing is what a whole dump would give."""
-    sels = query.selections
-    if not sels or query.all_tasks or query.negate or _select.uses_table(query):
-        return None
-    kinds = {s.kind for s in sels}
-    if len(kinds) != 1:
-        return None
-    kind = kinds.pop()
-    pids = [v for s in sels for v in s.values]
-    if kind == "pid":
-        return (Strategy.THREAD if query.wants_threads else Strategy.ONE), pids
-    if kind == "ppid" and not query.wants_threads:
-        return Strategy.CHILDREN, pids
-    return None
-
-
 def dump(query, backend) -> list:
     """The records the query's selection is chosen from (quick pids: in the order given).
 
@@ -113,7 +91,7 @@ def dump(query, backend) -> list:
         return tasks
     many = getattr(backend, "dump_many", None)
     if many is not None:
-        narrow = narrow_strategy(query)
+        narrow = _select.narrow_strategy(query)
         if narrow is not None:
             return many(narrow[0], groups, narrow[1])
     return backend.dump(query.strategy, groups)

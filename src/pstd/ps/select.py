@@ -17,7 +17,7 @@ from __future__ import annotations
 from operator import attrgetter
 from collections.abc import Callable
 
-from pstd.model import Group
+from pstd.model import Group, Strategy
 
 _KIND_ATTR = {"pid": "pid", "quick_pid": "pid", "ppid": "ppid", "pgrp": "pgid", "sess": "sid",
               "euid": "euid", "ruid": "ruid", "egid": "egid", "rgid": "rgid"}
@@ -116,3 +116,25 @@ def select(tasks: list, query) -> list:
     if want is None:
         return tasks
     return [t for t in tasks if want(t)]
+
+
+def narrow_strategy(query):
+    """(strategy, pids) when the selection names every task it can show by pid (-p → ONE, with
+    threads → THREAD) or by parent (--ppid → CHILDREN); else None (the query's ALL / ALL_THREAD).
+
+    Only a selection made of lists of that one kind qualifies: lists are ORed with each other and
+    with the simple selection table, and -N inverts them.  The selection is applied to the
+    records afterwards all the same, so the listing is what a whole dump would give."""
+    sels = query.selections
+    if not sels or query.all_tasks or query.negate or uses_table(query):
+        return None
+    kinds = {s.kind for s in sels}
+    if len(kinds) != 1:
+        return None
+    kind = kinds.pop()
+    pids = [v for s in sels for v in s.values]
+    if kind == "pid":
+        return (Strategy.THREAD if query.wants_threads else Strategy.ONE), pids
+    if kind == "ppid" and not query.wants_threads:
+        return Strategy.CHILDREN, pids
+    return None
