@@ -74,7 +74,8 @@ def test_dkms_builds_and_installs_into_a_scratch_tree(tmp_path):
         # dkms installs only into a kernel that is present: its /lib/modules/<kver> directory.
         for d in (src, tree, inst / kver):
             d.mkdir(parents=True)
-        shutil.copytree(ROOT / "kernel", src / ("%s-%s" % (name, version)),
+        checkout = scratch / "kernel"
+        shutil.copytree(ROOT / "kernel", checkout,
                         ignore=shutil.ignore_patterns("*.o", "*.ko", "*.mod*", ".*.cmd",
                                                       "Module.symvers", "modules.order"))
         # Signing settings are environment-overridable shell variables in dkms; pointing them
@@ -93,7 +94,10 @@ def test_dkms_builds_and_installs_into_a_scratch_tree(tmp_path):
                 log.read_text()[-3000:] if log.exists() else "")
             return r.stdout
 
-        run("add", "-m", name, "-v", version)
+        # As kernel/README.md says: `dkms add` of the directory names the package from dkms.conf
+        # and copies it into the source tree.
+        run("add", str(checkout))
+        assert (src / ("%s-%s" % (name, version)) / "dkms.conf").exists()
         run("build", *target)
         built = tree / name / version / kver / "x86_64" / "module" / "task_diag.ko"
         assert built.exists(), sorted(p.name for p in tree.rglob("*"))
@@ -108,6 +112,7 @@ def test_dkms_builds_and_installs_into_a_scratch_tree(tmp_path):
         assert _modinfo(ko, "vermagic").split()[0] == kver
         assert _modinfo(ko, "version") == version
         assert _modinfo(ko, "name") == "task_diag"
+        assert _modinfo(ko, "alias") == "net-pf-16-proto-16-family-TASK_DIAG"
         status = run("status", "-m", name, "-v", version, "-k", kver)
         assert re.search(r"^%s/%s, %s, x86_64: installed" % (name, version, re.escape(kver)),
                          status, re.M), status
