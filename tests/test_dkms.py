@@ -78,7 +78,7 @@ def test_dkms_builds_and_installs_into_a_scratch_tree(tmp_path):
         shutil.copytree(ROOT / "kernel", checkout,
                         ignore=shutil.ignore_patterns("*.o", "*.ko", "*.mod*", ".*.cmd",
                                                       "Module.symvers", "modules.order"))
-        # Signing settings are environment-overridable shell variables in dkms; pointing them
+        # dkms reads its signing settings from shell variables the environment can set; pointing them
         # into the scratch tree keeps dkms from generating a MOK key in /var/lib/dkms.
         env = dict(os.environ, TMPDIR=str(scratch), sign_file=str(scratch / "no-sign-file"),
                    mok_signing_key=str(scratch / "mok.key"),
@@ -101,6 +101,7 @@ def test_dkms_builds_and_installs_into_a_scratch_tree(tmp_path):
         run("build", *target)
         built = tree / name / version / kver / "x86_64" / "module" / "task_diag.ko"
         assert built.exists(), sorted(p.name for p in tree.rglob("*"))
+        # depmod would rewrite the real /lib/modules/<kver>/modules.dep (install and remove run it).
         run("install", *target, "--no-depmod")
         installed = list((inst / kver).rglob("task_diag.ko*"))
         assert [p.relative_to(inst / kver).parent.as_posix() for p in installed] == \
@@ -116,7 +117,8 @@ def test_dkms_builds_and_installs_into_a_scratch_tree(tmp_path):
         status = run("status", "-m", name, "-v", version, "-k", kver)
         assert re.search(r"^%s/%s, %s, x86_64: installed" % (name, version, re.escape(kver)),
                          status, re.M), status
-        run("remove", "%s/%s" % (name, version), "--all")
+        run("remove", "%s/%s" % (name, version), "--all", "--no-depmod")
         assert not list((inst / kver).rglob("task_diag.ko*"))
         assert not (tree / name).exists()
+        assert (src / ("%s-%s" % (name, version)) / "dkms.conf").exists()  # left for `rm -rf`
     assert _system_state(kvers) == before
