@@ -7,6 +7,7 @@
 
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/stringify.h>
 #include <net/genetlink.h>
 
 #include "internal.h"
@@ -139,5 +140,7 @@ module_init(td_init);
 module_exit(td_exit);
 
 MODULE_LICENSE("GPL");
+/* The protocol version doubles as the package version dkms installs (kernel/dkms.conf). */
+MODULE_VERSION(__stringify(TASK_DIAG_GENL_VERSION));
 MODULE_DESCRIPTION("task_diag: process information over generic netlink (pstd)");
 MODULE_ALIAS_GENL_FAMILY(TASK_DIAG_GENL_NAME);
