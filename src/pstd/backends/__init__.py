@@ -9,6 +9,8 @@ silently reading /proc.
 
 from __future__ import annotations
 
+import os
+
 NAMES = ("auto", "procfs", "netlink")
 
 
@@ -20,6 +22,8 @@ def open_backend(wanted: str, env=None):
     """The backend object that serves a ``PSTD_BACKEND`` / ``--backend`` value."""
     if wanted not in NAMES:
         raise BackendUnavailable(f"unknown backend {wanted!r} (choose from {', '.join(NAMES)})")
+    if wanted == "auto" and _module_surely_absent():
+        wanted = "procfs"
     if wanted != "procfs":
         from pstd.backends import netlink
 
@@ -36,3 +40,12 @@ def open_backend(wanted: str, env=None):
 def choose(wanted: str, env=None) -> str:
     """The backend name that serves a ``PSTD_BACKEND`` / ``--backend`` value."""
     return "netlink" if type(open_backend(wanted, env)).__name__ == "NetlinkBackend" else "procfs"
+
+
+def _module_surely_absent() -> bool:
+    """Whether sysfs lists no task_diag module (then ``auto`` is procfs at the cost of two stats).
+
+    Saves loading the netlink code and its socket probe (several milliseconds, more than a
+    small listing takes) on every run where the module is not loaded.  Without sysfs the
+    probe decides."""
+    return os.path.isdir("/sys/module") and not os.path.exists("/sys/module/task_diag")
