@@ -66,8 +66,12 @@ struct td_viewer {
 
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb);
 void td_viewer_release(struct td_viewer *v);
-/* The policy for the current task as requester: sets v->hidepid and v->policy. */
-void td_policy(struct td_viewer *v);
+/*
+ * The policy for the current task as requester on the socket of req_skb:
+ * sets v->hidepid and v->policy; -EPERM when the socket's opener may not
+ * see the requester's pid namespace at all.
+ */
+int td_policy(struct td_viewer *v, struct sk_buff *req_skb);
 /* Read the policy of the viewer's pid namespace again; only ever stricter. */
 void td_policy_recheck(struct td_viewer *v);
 int td_security_init(void);

@@ -61,7 +61,9 @@ static int td_info_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	/* doit runs in the sender's sendmsg(): current is the requester. */
-	td_policy(&v);
+	ret = td_policy(&v, skb);
+	if (ret)
+		return ret;
 	ti.hidepid = v.hidepid;
 	ti.policy = v.policy;
 	if (v.policy & TASK_DIAG_POLICY_LSM)

@@ -202,9 +202,58 @@ static void td_policy_ns(struct td_viewer *v, struct pid_namespace *ns)
 		v->policy |= TASK_DIAG_POLICY_LSM;
 }
 
-void td_policy(struct td_viewer *v)
+/* Is ancestor the user namespace child or one of its ancestors? */
+static bool td_userns_covers(const struct user_namespace *ancestor,
+			     const struct user_namespace *child)
 {
-	td_policy_ns(v, task_active_pid_ns(current));
+	while (child->level > ancestor->level)
+		child = child->parent;
+	return child == ancestor;
+}
+
+/*
+ * The socket's opener: whoever reads the replies is unknown, and the opener
+ * stands for it. Its credentials are known (file->f_cred), its pid
+ * namespace and /proc mounts are not. When it was in the requester's user
+ * namespace, it gets the requester's policy (and the credential rules for
+ * itself). Otherwise:
+ *  - unless the opener's user namespace owns the dump's pid namespace or is
+ *    an ancestor of its owner, the dump is refused: an unprivileged opener
+ *    lives in a pid namespace owned by its user namespace or an ancestor
+ *    of it, so one whose user namespace is deeper than (or beside) the
+ *    dump's pid namespace's owner is in a pid namespace that cannot list
+ *    the dump's tasks (a nested one: unshare --user --pid);
+ *  - else its /proc is still unknown: the strict rule, as for a pid
+ *    namespace without /proc, for both.
+ */
+static int td_opener_policy(struct td_viewer *v, const struct cred *req,
+			    const struct cred *open, struct pid_namespace *ns)
+{
+	if (!open || open->user_ns == req->user_ns)
+		return 0;
+	if (!td_userns_covers(open->user_ns, ns->user_ns))
+		return -EPERM;
+	v->hidepid = 2;
+	v->policy |= TASK_DIAG_POLICY_OPENER;
+	return 0;
+}
+
+/* Credentials of whoever opened the socket of a request; NULL without a file. */
+static const struct cred *td_socket_opener(struct sk_buff *req_skb)
+{
+	struct sock *sk = NETLINK_CB(req_skb).sk;
+	struct socket *sock = sk ? sk->sk_socket : NULL;
+	struct file *file = sock ? sock->file : NULL;
+
+	return file ? file->f_cred : NULL;
+}
+
+int td_policy(struct td_viewer *v, struct sk_buff *req_skb)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+
+	td_policy_ns(v, ns);
+	return td_opener_policy(v, current_cred(), td_socket_opener(req_skb), ns);
 }
 
 /*
@@ -234,20 +283,23 @@ int td_security_init(void)
 
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb)
 {
-	struct sock *sk = NETLINK_CB(req_skb).sk;
-	struct socket *sock = sk ? sk->sk_socket : NULL;
-	struct file *file = sock ? sock->file : NULL;
+	const struct cred *open = td_socket_opener(req_skb);
 
 	memset(v, 0, sizeof(*v));
 	v->req_cred = get_current_cred();
 	/* A socket without a file (kernel socket) has only its requester. */
-	v->open_cred = get_cred(file ? file->f_cred : v->req_cred);
+	v->open_cred = get_cred(open ? open : v->req_cred);
 	v->req_tgid = get_task_pid(current, PIDTYPE_TGID);
 	v->req_exec_id = READ_ONCE(current->self_exec_id);
 	v->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	/*
+	 * The time namespace is not part of the credentials: the opener's is
+	 * unknown, the requester's is used (see docs/security.md).
+	 */
 	v->boottime_off = timens_add_boottime_ns(0);
-	td_policy(v);
-	return 0;
+	td_policy_ns(v, v->pid_ns);
+	return td_opener_policy(v, v->req_cred, open ? v->open_cred : NULL,
+				v->pid_ns);
 }
 
 void td_viewer_release(struct td_viewer *v)
