@@ -123,18 +123,21 @@ static int __init td_init(void)
 {
 	int ret;
 
-	ret = td_security_init();
+	ret = td_proc_policy_init();
 	if (ret)
 		return ret;
 	ret = genl_register_family(&td_family);
-	if (ret)
+	if (ret) {
 		pr_err("cannot register generic netlink family: %d\n", ret);
+		td_proc_policy_exit();
+	}
 	return ret;
 }
 
 static void __exit td_exit(void)
 {
 	genl_unregister_family(&td_family);
+	td_proc_policy_exit();
 }
 
 module_init(td_init);

@@ -42,7 +42,6 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pid_namespace.h>
-#include <linux/proc_fs.h>
 #include <linux/rwsem.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
@@ -152,45 +151,23 @@ void td_unpin(struct td_pinned *p)
 }
 
 /*
- * The hidepid policy of /proc for a requester in pid namespace ns: procfs
- * keeps one superblock per mount, each with its own options. The strictest
- * of the namespace's mounts wins; a namespace without /proc gets the strict
- * rule. subset=pid hides no task (it hides the files that are not about a
- * task), so it does not change what is served here. The gid= exemption of
- * a mount is not honoured (stricter).
+ * The hidepid policy for a requester in pid namespace ns: the strictest of
+ * the namespace's /proc mounts wins (policy.c); a namespace without /proc
+ * gets the strict rule. subset=pid hides no task (it hides the files that
+ * are not about a task), so it does not change what is served here. The
+ * gid= exemption of a mount is not honoured (stricter).
  */
-static struct file_system_type *td_procfs;
-
-struct td_proc_scan {
-	struct pid_namespace *ns;
-	bool found;
-	bool hide;
-};
-
-static void td_proc_sb(struct super_block *sb, void *arg)
-{
-	struct td_proc_scan *scan = arg;
-	struct proc_fs_info *fsi = proc_sb_info(sb);
-
-	if (!fsi || fsi->pid_ns != scan->ns)
-		return;
-	scan->found = true;
-	if (fsi->hide_pid != HIDEPID_OFF)
-		scan->hide = true;
-}
-
 static void td_policy_ns(struct td_viewer *v, struct pid_namespace *ns)
 {
-	struct td_proc_scan scan = { .ns = ns };
+	bool found, hide;
 
 	v->policy = 0;
 	v->hidepid = 0;
-	if (td_procfs)
-		iterate_supers_type(td_procfs, td_proc_sb, &scan);
-	if (!scan.found) {
+	td_proc_policy(ns, &found, &hide);
+	if (!found) {
 		v->policy |= TASK_DIAG_POLICY_NO_PROC;
 		v->hidepid = 2;
-	} else if (scan.hide) {
+	} else if (hide) {
 		v->policy |= TASK_DIAG_POLICY_PROC_MOUNT;
 		v->hidepid = 2;
 	}
@@ -267,18 +244,12 @@ void td_policy_recheck(struct td_viewer *v)
 {
 	struct td_viewer now;
 
+	/* Nothing is stricter: no need to look again. */
+	if (v->hidepid >= 2)
+		return;
 	td_policy_ns(&now, v->pid_ns);
 	v->hidepid = max(v->hidepid, now.hidepid);
 	v->policy |= now.policy;
-}
-
-int td_security_init(void)
-{
-	td_procfs = get_fs_type("proc");
-	/* procfs is built in: the reference pins nothing, drop it at once. */
-	if (td_procfs)
-		module_put(td_procfs->owner);
-	return 0;
 }
 
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb)
