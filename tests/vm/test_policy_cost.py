@@ -106,24 +106,32 @@ class Mount:
         os.rmdir(self.path)
 
 
-def cost(requests: int = REQUESTS) -> dict:
-    """Per-request wall and cpu time (this process: user+sys) and walks, for dump starts
-    (a ONE dump of this process, BASE only: start and one buffer) and GET_INFO."""
+def cost(requests: int = REQUESTS, rounds: int = 3) -> dict:
+    """Per-request wall, user and system time of this process, and walks, for dump starts
+    (a ONE dump of this process, BASE only: start and one buffer) and GET_INFO; the best of
+    a few rounds (the machine is shared). The walks are system time of the requester."""
     s = nl.open_socket()
     fam = nl.family_id(s)
     out = {}
     for what in ("dump", "info"):
-        w0, t0, c0 = walks(), time.perf_counter(), time.process_time()
-        for i in range(requests):
-            if what == "dump":
-                nl.send_get(s, fam, abi.DUMP_ONE, abi.SHOW_BASE, os.getpid(), seq=100 + i)
-                dgs = nl.recv_all(s)
-                assert dgs[-1].error == 0
-            else:
-                nl.get_info(s, fam)
-        t1, c1, w1 = time.perf_counter(), time.process_time(), walks()
-        out[what] = {"wall_us": (t1 - t0) / requests * 1e6, "cpu_us": (c1 - c0) / requests * 1e6,
-                     "walks": None if w0 is None else (w1 - w0) / requests}
+        best = None
+        for _ in range(rounds):
+            w0, t0, c0 = walks(), time.perf_counter(), os.times()
+            for i in range(requests):
+                if what == "dump":
+                    nl.send_get(s, fam, abi.DUMP_ONE, abi.SHOW_BASE, os.getpid(), seq=100 + i)
+                    dgs = nl.recv_all(s)
+                    assert dgs[-1].error == 0
+                else:
+                    nl.get_info(s, fam)
+            t1, c1, w1 = time.perf_counter(), os.times(), walks()
+            got = {"wall_us": (t1 - t0) / requests * 1e6,
+                   "user_us": (c1.user - c0.user) / requests * 1e6,
+                   "sys_us": (c1.system - c0.system) / requests * 1e6,
+                   "walks": None if w0 is None else (w1 - w0) / requests}
+            if best is None or got["wall_us"] < best["wall_us"]:
+                best = got
+        out[what] = best
     s.close()
     return out
 
@@ -135,9 +143,9 @@ def nobody_view() -> tuple[set[int], int, int]:
 
 
 def fmt(c: dict) -> str:
-    return "  ".join("%s: %7.1f us wall %7.1f us cpu, %s walks/request" % (
-        k, v["wall_us"], v["cpu_us"], "n/a" if v["walks"] is None else "%.3f" % v["walks"])
-        for k, v in c.items())
+    return "  ".join("%s: %6.0f us wall (%5.0f user %5.0f sys), %s walks" % (
+        k, v["wall_us"], v["user_us"], v["sys_us"],
+        "n/a" if v["walks"] is None else "%.3f" % v["walks"]) for k, v in c.items())
 
 
 def test_many_proc_mounts_change_no_answer_and_add_no_walks(root_task, unprivileged_userns,
@@ -170,8 +178,8 @@ def test_many_proc_mounts_change_no_answer_and_add_no_walks(root_task, unprivile
     finally:
         ns.close()
     with capsys.disabled():
-        print("\npolicy cost, %d requests each, policy_cache=%s" % (REQUESTS,
-                                                                  param("policy_cache")))
+        print("\npolicy cost per request (best of 3 x %d), policy_cache=%s" % (
+            REQUESTS, param("policy_cache")))
         print("  without the namespaces:     " + fmt(before))
         print("  with %4d procfs namespaces: " % NAMESPACES + fmt(after))
     assert walks() is not None, "the module does not report policy_walks"
