@@ -97,7 +97,7 @@
  *  - tasks outside the requester's pid namespace are never listed; all pids
  *    are numbers in that namespace (0 when a related task is outside it);
  *  - uids/gids are mapped into the requester's user namespace (overflowuid
- *    when unmapped);
+ *    when unmapped; see the last point for a socket opened in another);
  *  - what /proc/PID/stat, status, statm and cmdline show to everyone is
  *    returned to everyone who can see the task (BASE, CRED, STAT, STATM,
  *    CMDLINE, SCHED, TTY, MEM, SIGNAL);
