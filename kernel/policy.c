@@ -24,6 +24,7 @@
 #include <linux/fs.h>
 #include <linux/fs_context.h>
 #include <linux/hash.h>
+#include <linux/jiffies.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
@@ -81,6 +82,14 @@ static void td_proc_walk(struct td_proc_scan *scan)
 static atomic_long_t td_changes_started = ATOMIC_LONG_INIT(0);
 static atomic_long_t td_changes_finished = ATOMIC_LONG_INIT(0);
 static bool td_cache_on;
+/*
+ * A procfs mount that entered vfs_get_tree() before the probes were
+ * registered is not counted, and its superblock may be added after a walk
+ * has passed. A walk waits for a superblock being set up once it is in the
+ * list (its s_umount is held until the mount is done), so only the short
+ * stretch before that is at risk: nothing is cached for a while after load.
+ */
+static unsigned long td_cache_from;
 
 static void td_change_start(void)
 {
@@ -201,7 +210,8 @@ static void td_proc_policy_cached(struct td_proc_scan *scan)
 {
 	long started, finished;
 
-	if (!READ_ONCE(td_cache_on) || td_probes_missed()) {
+	if (!READ_ONCE(td_cache_on) || td_probes_missed() ||
+	    time_before(jiffies, td_cache_from)) {
 		td_proc_walk(scan);
 		return;
 	}
@@ -222,6 +232,7 @@ static void td_proc_policy_cached(struct td_proc_scan *scan)
 static void td_policy_cache_init(void)
 {
 	/* Without every probe, no cache: each call walks. */
+	td_cache_from = jiffies + 2 * HZ;
 	if (register_kretprobes(td_probes, ARRAY_SIZE(td_probes)) == 0)
 		WRITE_ONCE(td_cache_on, true);
 	else
@@ -237,7 +248,8 @@ static void td_policy_cache_exit(void)
 
 static bool td_policy_cached(void)
 {
-	return READ_ONCE(td_cache_on) && !td_probes_missed();
+	return READ_ONCE(td_cache_on) && !td_probes_missed() &&
+	       !time_before(jiffies, td_cache_from);
 }
 
 #else /* no kretprobes */
