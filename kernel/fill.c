@@ -69,9 +69,29 @@ int td_fill_base(struct sk_buff *skb, const struct td_task_ctx *c)
 	return 0;
 }
 
+/*
+ * An id as the opener's user namespace numbers it (procfs maps by the
+ * opener of the file read), and the overflow id where the requester's has
+ * no mapping for it, so that neither learns an id its own /proc would not
+ * show it. Both are the same namespace unless TASK_DIAG_POLICY_OPENER.
+ */
+static u32 td_uid(const struct td_viewer *v, kuid_t uid)
+{
+	if (!kuid_has_mapping(v->req_cred->user_ns, uid))
+		return overflowuid;
+	return from_kuid_munged(v->open_cred->user_ns, uid);
+}
+
+static u32 td_gid(const struct td_viewer *v, kgid_t gid)
+{
+	if (!kgid_has_mapping(v->req_cred->user_ns, gid))
+		return overflowgid;
+	return from_kgid_munged(v->open_cred->user_ns, gid);
+}
+
 int td_fill_creds(struct sk_buff *skb, const struct td_task_ctx *c)
 {
-	struct user_namespace *uns = c->v->req_cred->user_ns;
+	const struct td_viewer *v = c->v;
 	struct task_diag_creds *d;
 	const struct cred *cred;
 	struct nlattr *attr;
@@ -88,14 +108,14 @@ int td_fill_creds(struct sk_buff *skb, const struct td_task_ctx *c)
 	td_caps_to_u32(&cred->cap_permitted, d->cap_permitted.cap);
 	td_caps_to_u32(&cred->cap_effective, d->cap_effective.cap);
 	td_caps_to_u32(&cred->cap_bset, d->cap_bset.cap);
-	d->uid = from_kuid_munged(uns, cred->uid);
-	d->euid = from_kuid_munged(uns, cred->euid);
-	d->suid = from_kuid_munged(uns, cred->suid);
-	d->fsuid = from_kuid_munged(uns, cred->fsuid);
-	d->gid = from_kgid_munged(uns, cred->gid);
-	d->egid = from_kgid_munged(uns, cred->egid);
-	d->sgid = from_kgid_munged(uns, cred->sgid);
-	d->fsgid = from_kgid_munged(uns, cred->fsgid);
+	d->uid = td_uid(v, cred->uid);
+	d->euid = td_uid(v, cred->euid);
+	d->suid = td_uid(v, cred->suid);
+	d->fsuid = td_uid(v, cred->fsuid);
+	d->gid = td_gid(v, cred->gid);
+	d->egid = td_gid(v, cred->egid);
+	d->sgid = td_gid(v, cred->sgid);
+	d->fsgid = td_gid(v, cred->fsgid);
 	rcu_read_unlock();
 	return 0;
 }

@@ -10,6 +10,7 @@
  *   vma.c       VMA group (variable-length, resumable)
  *   cmdline.c   CMDLINE group (variable-length, resumable)
  *   security.c  credentials captured at dump start and the visibility rules
+ *   policy.c    the /proc mounts of a pid namespace (hidepid), cached
  */
 #ifndef TASK_DIAG_INTERNAL_H
 #define TASK_DIAG_INTERNAL_H
@@ -66,11 +67,21 @@ struct td_viewer {
 
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb);
 void td_viewer_release(struct td_viewer *v);
-/* The policy for the current task as requester: sets v->hidepid and v->policy. */
-void td_policy(struct td_viewer *v);
+/*
+ * The policy for the current task as requester on the socket of req_skb:
+ * sets v->hidepid and v->policy; -EPERM when the socket's opener may not
+ * see the requester's pid namespace at all.
+ */
+int td_policy(struct td_viewer *v, struct sk_buff *req_skb);
 /* Read the policy of the viewer's pid namespace again; only ever stricter. */
 void td_policy_recheck(struct td_viewer *v);
-int td_security_init(void);
+/*
+ * The /proc mounts of pid namespace ns (policy.c): *found when it has any,
+ * *hide when any of them has hidepid set.
+ */
+void td_proc_policy(struct pid_namespace *ns, bool *found, bool *hide);
+int td_proc_policy_init(void);
+void td_proc_policy_exit(void);
 
 /*
  * A task pinned for filling one message: its exec_update_lock held for

@@ -62,7 +62,9 @@ static int td_info_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	/* doit runs in the sender's sendmsg(): current is the requester. */
-	td_policy(&v);
+	ret = td_policy(&v, skb);
+	if (ret)
+		return ret;
 	ti.hidepid = v.hidepid;
 	ti.policy = v.policy;
 	if (v.policy & TASK_DIAG_POLICY_LSM)
@@ -122,18 +124,21 @@ static int __init td_init(void)
 {
 	int ret;
 
-	ret = td_security_init();
+	ret = td_proc_policy_init();
 	if (ret)
 		return ret;
 	ret = genl_register_family(&td_family);
-	if (ret)
+	if (ret) {
 		pr_err("cannot register generic netlink family: %d\n", ret);
+		td_proc_policy_exit();
+	}
 	return ret;
 }
 
 static void __exit td_exit(void)
 {
 	genl_unregister_family(&td_family);
+	td_proc_policy_exit();
 }
 
 module_init(td_init);

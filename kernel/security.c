@@ -42,7 +42,6 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pid_namespace.h>
-#include <linux/proc_fs.h>
 #include <linux/rwsem.h>
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
@@ -152,45 +151,23 @@ void td_unpin(struct td_pinned *p)
 }
 
 /*
- * The hidepid policy of /proc for a requester in pid namespace ns: procfs
- * keeps one superblock per mount, each with its own options. The strictest
- * of the namespace's mounts wins; a namespace without /proc gets the strict
- * rule. subset=pid hides no task (it hides the files that are not about a
- * task), so it does not change what is served here. The gid= exemption of
- * a mount is not honoured (stricter).
+ * The hidepid policy for a requester in pid namespace ns: the strictest of
+ * the namespace's /proc mounts wins (policy.c); a namespace without /proc
+ * gets the strict rule. subset=pid hides no task (it hides the files that
+ * are not about a task), so it does not change what is served here. The
+ * gid= exemption of a mount is not honoured (stricter).
  */
-static struct file_system_type *td_procfs;
-
-struct td_proc_scan {
-	struct pid_namespace *ns;
-	bool found;
-	bool hide;
-};
-
-static void td_proc_sb(struct super_block *sb, void *arg)
-{
-	struct td_proc_scan *scan = arg;
-	struct proc_fs_info *fsi = proc_sb_info(sb);
-
-	if (!fsi || fsi->pid_ns != scan->ns)
-		return;
-	scan->found = true;
-	if (fsi->hide_pid != HIDEPID_OFF)
-		scan->hide = true;
-}
-
 static void td_policy_ns(struct td_viewer *v, struct pid_namespace *ns)
 {
-	struct td_proc_scan scan = { .ns = ns };
+	bool found, hide;
 
 	v->policy = 0;
 	v->hidepid = 0;
-	if (td_procfs)
-		iterate_supers_type(td_procfs, td_proc_sb, &scan);
-	if (!scan.found) {
+	td_proc_policy(ns, &found, &hide);
+	if (!found) {
 		v->policy |= TASK_DIAG_POLICY_NO_PROC;
 		v->hidepid = 2;
-	} else if (scan.hide) {
+	} else if (hide) {
 		v->policy |= TASK_DIAG_POLICY_PROC_MOUNT;
 		v->hidepid = 2;
 	}
@@ -202,9 +179,58 @@ static void td_policy_ns(struct td_viewer *v, struct pid_namespace *ns)
 		v->policy |= TASK_DIAG_POLICY_LSM;
 }
 
-void td_policy(struct td_viewer *v)
+/* Is ancestor the user namespace child or one of its ancestors? */
+static bool td_userns_covers(const struct user_namespace *ancestor,
+			     const struct user_namespace *child)
 {
-	td_policy_ns(v, task_active_pid_ns(current));
+	while (child->level > ancestor->level)
+		child = child->parent;
+	return child == ancestor;
+}
+
+/*
+ * The socket's opener: whoever reads the replies is unknown, and the opener
+ * stands for it. Its credentials are known (file->f_cred), its pid
+ * namespace and /proc mounts are not. When it was in the requester's user
+ * namespace, it gets the requester's policy (and the credential rules for
+ * itself). Otherwise:
+ *  - unless the opener's user namespace owns the dump's pid namespace or is
+ *    an ancestor of its owner, the dump is refused: an unprivileged opener
+ *    lives in a pid namespace owned by its user namespace or an ancestor
+ *    of it, so one whose user namespace is deeper than (or beside) the
+ *    dump's pid namespace's owner is in a pid namespace that cannot list
+ *    the dump's tasks (a nested one: unshare --user --pid);
+ *  - else its /proc is still unknown: the strict rule, as for a pid
+ *    namespace without /proc, for both.
+ */
+static int td_opener_policy(struct td_viewer *v, const struct cred *req,
+			    const struct cred *open, struct pid_namespace *ns)
+{
+	if (!open || open->user_ns == req->user_ns)
+		return 0;
+	if (!td_userns_covers(open->user_ns, ns->user_ns))
+		return -EPERM;
+	v->hidepid = 2;
+	v->policy |= TASK_DIAG_POLICY_OPENER;
+	return 0;
+}
+
+/* Credentials of whoever opened the socket of a request; NULL without a file. */
+static const struct cred *td_socket_opener(struct sk_buff *req_skb)
+{
+	struct sock *sk = NETLINK_CB(req_skb).sk;
+	struct socket *sock = sk ? sk->sk_socket : NULL;
+	struct file *file = sock ? sock->file : NULL;
+
+	return file ? file->f_cred : NULL;
+}
+
+int td_policy(struct td_viewer *v, struct sk_buff *req_skb)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+
+	td_policy_ns(v, ns);
+	return td_opener_policy(v, current_cred(), td_socket_opener(req_skb), ns);
 }
 
 /*
@@ -218,36 +244,33 @@ void td_policy_recheck(struct td_viewer *v)
 {
 	struct td_viewer now;
 
+	/* Nothing is stricter: no need to look again. */
+	if (v->hidepid >= 2)
+		return;
 	td_policy_ns(&now, v->pid_ns);
 	v->hidepid = max(v->hidepid, now.hidepid);
 	v->policy |= now.policy;
 }
 
-int td_security_init(void)
-{
-	td_procfs = get_fs_type("proc");
-	/* procfs is built in: the reference pins nothing, drop it at once. */
-	if (td_procfs)
-		module_put(td_procfs->owner);
-	return 0;
-}
-
 int td_viewer_capture(struct td_viewer *v, struct sk_buff *req_skb)
 {
-	struct sock *sk = NETLINK_CB(req_skb).sk;
-	struct socket *sock = sk ? sk->sk_socket : NULL;
-	struct file *file = sock ? sock->file : NULL;
+	const struct cred *open = td_socket_opener(req_skb);
 
 	memset(v, 0, sizeof(*v));
 	v->req_cred = get_current_cred();
 	/* A socket without a file (kernel socket) has only its requester. */
-	v->open_cred = get_cred(file ? file->f_cred : v->req_cred);
+	v->open_cred = get_cred(open ? open : v->req_cred);
 	v->req_tgid = get_task_pid(current, PIDTYPE_TGID);
 	v->req_exec_id = READ_ONCE(current->self_exec_id);
 	v->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	/*
+	 * The time namespace is not part of the credentials: the opener's is
+	 * unknown, the requester's is used (see docs/security.md).
+	 */
 	v->boottime_off = timens_add_boottime_ns(0);
-	td_policy(v);
-	return 0;
+	td_policy_ns(v, v->pid_ns);
+	return td_opener_policy(v, v->req_cred, open ? v->open_cred : NULL,
+				v->pid_ns);
 }
 
 void td_viewer_release(struct td_viewer *v)

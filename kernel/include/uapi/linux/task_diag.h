@@ -97,7 +97,7 @@
  *  - tasks outside the requester's pid namespace are never listed; all pids
  *    are numbers in that namespace (0 when a related task is outside it);
  *  - uids/gids are mapped into the requester's user namespace (overflowuid
- *    when unmapped);
+ *    when unmapped; see the last point for a socket opened in another);
  *  - what /proc/PID/stat, status, statm and cmdline show to everyone is
  *    returned to everyone who can see the task (BASE, CRED, STAT, STATM,
  *    CMDLINE, SCHED, TTY, MEM, SIGNAL);
@@ -121,6 +121,12 @@
  *    when the module parameter hidepid=2 is set (it can only add
  *    strictness). subset=pid hides no task. GET_INFO tells the sender the
  *    policy in force for it.
+ *  - a socket opened in another user namespace than the sender's
+ *    (file->f_cred of the socket): the request is refused with EPERM unless
+ *    the opener's user namespace is the owner of the sender's pid namespace
+ *    or an ancestor of it; otherwise the hidepid rule above applies to both
+ *    (TASK_DIAG_POLICY_OPENER), and uids/gids are numbers in the opener's
+ *    user namespace, the overflow id where the sender's has no mapping.
  */
 #ifndef _UAPI_LINUX_TASK_DIAG_H
 #define _UAPI_LINUX_TASK_DIAG_H
@@ -478,5 +484,12 @@ struct task_diag_info {
  * process is listed. Read the rest from procfs.
  */
 #define TASK_DIAG_POLICY_LSM		(1U << 3)
+/*
+ * The socket was opened in another user namespace than the sender's: the
+ * strict rule for both (and the request is refused with EPERM unless the
+ * opener's user namespace is the owner of the sender's pid namespace or
+ * one of its ancestors).
+ */
+#define TASK_DIAG_POLICY_OPENER		(1U << 4)
 
 #endif /* _UAPI_LINUX_TASK_DIAG_H */
