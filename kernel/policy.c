@@ -154,17 +154,27 @@ static bool td_probes_missed(void)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(td_probes); i++)
-		if (READ_ONCE(td_probes[i]->nmissed))
+		if (READ_ONCE(td_probes[i]->nmissed) ||
+		    READ_ONCE(td_probes[i]->kp.nmissed))
 			return true;
 	return false;
 }
 
 #define TD_POLICY_SLOTS_BITS 6
 
+/*
+ * A cached answer is also dropped after this long. Root can disarm every
+ * kprobe at once (debugfs kprobes/enabled, some tracers) and a module cannot
+ * tell: the counts would then stand still while mounts change, so an answer
+ * is never trusted for longer than this.
+ */
+#define TD_POLICY_TTL (HZ / 4)
+
 struct td_policy_slot {
 	const struct pid_namespace *ns;	/* a key only: never dereferenced */
 	unsigned int inum;
 	long changes;			/* td_changes_started before the walk */
+	unsigned long walked;		/* jiffies when the walk began */
 	bool found, hide;
 };
 
@@ -183,7 +193,8 @@ static bool td_slot_get(struct pid_namespace *ns, long changes,
 	bool hit;
 
 	spin_lock(&td_slots_lock);
-	hit = s->ns == ns && s->inum == ns->ns.inum && s->changes == changes;
+	hit = s->ns == ns && s->inum == ns->ns.inum && s->changes == changes &&
+	      time_before(jiffies, s->walked + TD_POLICY_TTL);
 	if (hit) {
 		scan->found = s->found;
 		scan->hide = s->hide;
@@ -193,7 +204,7 @@ static bool td_slot_get(struct pid_namespace *ns, long changes,
 }
 
 static void td_slot_put(struct pid_namespace *ns, long changes,
-			const struct td_proc_scan *scan)
+			unsigned long walked, const struct td_proc_scan *scan)
 {
 	struct td_policy_slot *s = &td_slots[hash_ptr(ns, TD_POLICY_SLOTS_BITS)];
 
@@ -201,6 +212,7 @@ static void td_slot_put(struct pid_namespace *ns, long changes,
 	s->ns = ns;
 	s->inum = ns->ns.inum;
 	s->changes = changes;
+	s->walked = walked;
 	s->found = scan->found;
 	s->hide = scan->hide;
 	spin_unlock(&td_slots_lock);
@@ -209,6 +221,7 @@ static void td_slot_put(struct pid_namespace *ns, long changes,
 static void td_proc_policy_cached(struct td_proc_scan *scan)
 {
 	long started, finished;
+	unsigned long walked;
 
 	if (!READ_ONCE(td_cache_on) || td_probes_missed() ||
 	    time_before(jiffies, td_cache_from)) {
@@ -222,19 +235,22 @@ static void td_proc_policy_cached(struct td_proc_scan *scan)
 	smp_rmb();
 	if (started == finished && td_slot_get(scan->ns, started, scan))
 		return;
+	walked = jiffies;
 	td_proc_walk(scan);
 	smp_rmb();
 	if (started == finished &&
 	    atomic_long_read(&td_changes_started) == started && !td_probes_missed())
-		td_slot_put(scan->ns, started, scan);
+		td_slot_put(scan->ns, started, walked, scan);
 }
 
 static void td_policy_cache_init(void)
 {
 	/* Without every probe, no cache: each call walks. */
-	td_cache_from = jiffies + 2 * HZ;
-	if (register_kretprobes(td_probes, ARRAY_SIZE(td_probes)) == 0)
+	if (register_kretprobes(td_probes, ARRAY_SIZE(td_probes)) == 0) {
+		/* the quiet time counts from when the probes see mounts */
+		td_cache_from = jiffies + 2 * HZ;
 		WRITE_ONCE(td_cache_on, true);
+	}
 	else
 		pr_info("task_diag: no /proc policy cache (kretprobes unavailable)\n");
 }

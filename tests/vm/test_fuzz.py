@@ -11,6 +11,7 @@ changes the number of requests (default 100,000).
 from __future__ import annotations
 
 import os
+import signal
 import random
 import re
 import subprocess
@@ -43,7 +44,16 @@ def summary(out: str) -> dict[str, int]:
 
 def run_fuzzer(*args: str, timeout: float = 3600) -> tuple[subprocess.CompletedProcess, dict]:
     before = len(subprocess.run(["dmesg"], capture_output=True, text=True).stdout)
-    r = subprocess.run([fuzz_binary(), *args], capture_output=True, text=True, timeout=timeout)
+    # its own session: on a timeout the workers it forked are killed with it
+    p = subprocess.Popen([fuzz_binary(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.communicate()
+        raise AssertionError("task_diag_fuzz %s did not finish in %d s" % (" ".join(args), timeout))
+    r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
     assert r.returncode == 0, "task_diag_fuzz %s exited %d:\n%s\n%s" % (
         " ".join(args), r.returncode, r.stdout, r.stderr[-20000:])
     assert not r.stderr.strip(), r.stderr[-20000:]

@@ -189,10 +189,13 @@ def test_many_proc_mounts_change_no_answer_and_add_no_walks(root_task, unprivile
         print("  with %4d procfs namespaces: " % NAMESPACES + fmt(after))
     assert walks() is not None, "the module does not report policy_walks"
     if param("policy_cache") == "Y":
-        # nothing was mounted while the requests ran: they were answered without walking
-        # (a walk or two for the first request and for stray changes)
+        # nothing was mounted while the requests ran: they were answered without walking,
+        # but for a walk or two (the first request, stray changes) and one each time a cached
+        # answer expires (TD_POLICY_TTL in kernel/policy.c: a quarter of a second)
         for c in (before, after):
-            assert c["dump"]["walks"] * REQUESTS <= 2 and c["info"]["walks"] * REQUESTS <= 2, c
+            for what in ("dump", "info"):
+                elapsed = c[what]["wall_us"] * REQUESTS / 1e6
+                assert c[what]["walks"] * REQUESTS <= 3 + elapsed / 0.25, c
     else:
         # without the cache, one walk per dump start and per buffer, none stopped early
         assert after["dump"]["walks"] >= 1, after
