@@ -58,6 +58,20 @@ def module_loaded(tools):
     helpers.ensure_module_loaded()
 
 
+@pytest.fixture()
+def unprivileged_userns():
+    """Debian's kernel may forbid unprivileged user namespaces (a sysctl): allow them here."""
+    knob = "/proc/sys/kernel/unprivileged_userns_clone"
+    old = helpers.read_bytes(knob)
+    if old is not None and old.strip() == b"0":
+        with open(knob, "w") as f:
+            f.write("1")
+    yield
+    if old is not None:
+        with open(knob, "wb") as f:
+            f.write(old)
+
+
 @pytest.fixture(scope="module")
 def fork_1000x10(tools):
     """`fork 1000 10`: 1000 sleeping children of one parent, 10 threads each."""

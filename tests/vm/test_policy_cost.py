@@ -35,19 +35,6 @@ def walks() -> int | None:
     return int(v) if v is not None else None
 
 
-@pytest.fixture()
-def unprivileged_userns():
-    knob = "/proc/sys/kernel/unprivileged_userns_clone"
-    old = h.read_bytes(knob)
-    if old is not None and old.strip() == b"0":
-        with open(knob, "w") as f:
-            f.write("1")
-    yield
-    if old is not None:
-        with open(knob, "wb") as f:
-            f.write(old)
-
-
 @pytest.fixture(scope="module")
 def root_task(tools):
     fx = h.Fixture.start([tools["fork"], "1", "1"])

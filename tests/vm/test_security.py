@@ -195,20 +195,6 @@ kill $!
 """
 
 
-@pytest.fixture()
-def unprivileged_userns():
-    """Debian's kernel may forbid unprivileged user namespaces (a sysctl): allow them here."""
-    knob = "/proc/sys/kernel/unprivileged_userns_clone"
-    old = h.read_bytes(knob)
-    if old is not None and old.strip() == b"0":
-        with open(knob, "w") as f:
-            f.write("1")
-    yield
-    if old is not None:
-        with open(knob, "wb") as f:
-            f.write(old)
-
-
 def test_pid_and_user_namespace(tools, unprivileged_userns):
     script = NS_SCRIPT % {"fork": tools["fork"], "dump": tools["task_diag_dump"]}
     r = subprocess.run(h.unchrooted(h.NOBODY + UNSHARE + ["sh", "-c", script]), capture_output=True,
