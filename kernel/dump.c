@@ -314,6 +314,8 @@ static int td_put_task(struct sk_buff *skb, struct netlink_callback *cb,
 	c.mm = p.mm;
 	nr = task_pid_nr_ns(task, d->v.pid_ns);
 	tgid = task_tgid_nr_ns(task, d->v.pid_ns);
+	c.nr = nr;
+	c.tgid = tgid;
 
 	/*
 	 * A continued gated group that is now refused (setresuid,

@@ -45,8 +45,12 @@ int td_fill_base(struct sk_buff *skb, const struct td_task_ctx *c)
 	b = nla_data(attr);
 	memset(b, 0, sizeof(*b));
 
-	b->tgid = task_tgid_nr_ns(task, ns);
-	b->pid = task_pid_nr_ns(task, ns);
+	/*
+	 * The header's ids: read again, a task reaped meanwhile (its pid
+	 * detached) would say pid 0 under its own header.
+	 */
+	b->tgid = c->tgid;
+	b->pid = c->nr;
 	b->ppid = task_ppid_nr_ns(task, ns);
 	b->sid = task_session_nr_ns(task, ns);
 	b->pgid = task_pgrp_nr_ns(task, ns);

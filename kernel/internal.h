@@ -108,6 +108,7 @@ struct td_task_ctx {
 	struct mm_struct *mm;	/* the pinned mm, NULL if none */
 	const struct td_viewer *v;
 	bool whole;		/* whole-process values (see task_diag_pid) */
+	u32 nr, tgid;		/* the ids in the message header, read once */
 };
 
 /* Fixed-size groups (fill.c): 0 or -EMSGSIZE. */
