@@ -186,3 +186,39 @@ def test_many_proc_mounts_change_no_answer_and_add_no_walks(root_task, unprivile
     else:
         # without the cache, one walk per dump start and per buffer, none stopped early
         assert after["dump"]["walks"] >= 1, after
+
+
+KPROBES_ENABLED = "/sys/kernel/debug/kprobes/enabled"
+
+
+def test_a_cached_answer_expires_when_kprobes_are_disarmed(root_task):
+    """Root may disarm every kprobe at once, unseen by the module: the change counts then stand
+    still, and a cached lax answer must still give way to a hidepid=2 mount within a moment."""
+    if not os.path.exists(KPROBES_ENABLED):
+        subprocess.run(["mount", "-t", "debugfs", "debugfs", "/sys/kernel/debug"], check=False)
+    assert os.path.exists(KPROBES_ENABLED), "no debugfs kprobes switch in this kernel"
+    for _ in range(50):
+        if param("policy_cache") != "N":
+            break
+        time.sleep(0.1)
+    if param("policy_cache") != "Y":
+        pytest.fail("the module does not cache the /proc policy here (policy_cache=%s)"
+                    % param("policy_cache"))
+    pids, hide, _ = nobody_view()
+    assert hide == 0 and root_task in pids
+    with open(KPROBES_ENABLED, "w") as f:
+        f.write("0")
+    try:
+        pids, hide, _ = nobody_view()  # answered (and cached) while the probes see nothing
+        assert hide == 0 and root_task in pids
+        m = Mount("hidepid=2")
+        try:
+            time.sleep(0.5)  # longer than TD_POLICY_TTL in kernel/policy.c
+            pids, hide, _ = nobody_view()
+            assert hide == 2 and root_task not in pids, \
+                "a hidepid=2 mount made while kprobes were disarmed was never followed"
+        finally:
+            m.close()
+    finally:
+        with open(KPROBES_ENABLED, "w") as f:
+            f.write("1")
