@@ -58,6 +58,15 @@ def module_loaded(tools):
     helpers.ensure_module_loaded()
 
 
+@pytest.fixture(scope="module")
+def root_task(tools):
+    """A sleeping process of root's (one thread), for the module of tests that asks for it."""
+    fx = Fixture.start([tools["fork"], "1", "1"])
+    (child,) = helpers.proc_children(fx.pid)
+    yield child
+    fx.stop()
+
+
 @pytest.fixture()
 def unprivileged_userns():
     """Debian's kernel may forbid unprivileged user namespaces (a sysctl): allow them here."""

@@ -35,14 +35,6 @@ def walks() -> int | None:
     return int(v) if v is not None else None
 
 
-@pytest.fixture(scope="module")
-def root_task(tools):
-    fx = h.Fixture.start([tools["fork"], "1", "1"])
-    (child,) = h.proc_children(fx.pid)
-    yield child
-    fx.stop()
-
-
 MAKE_NAMESPACES = r"""
 i=0
 while [ $i -lt $1 ]; do
