@@ -30,6 +30,14 @@ A_AIX, A_USER, A_LEFT, A_RIGHT, A_UNLIMITED, A_WCHAN, A_SIGNAL = 0, 1, 2, 3, 4, 
 _ALIGN = {"USER": A_USER, "LEFT": A_LEFT, "RIGHT": A_RIGHT, "UNLIMITED": A_UNLIMITED,
           "WCHAN": A_WCHAN, "SIGNAL": A_SIGNAL, "": A_AIX}
 
+def _joined(lines: list, n: int) -> tuple[bytes, int]:
+    """The lines as ps writes them (each ended by a newline), and the row count; nothing for none."""
+    if not lines:
+        return b"", 0
+    lines.append("")
+    return "\n".join(lines).encode("utf-8", "surrogateescape"), n
+
+
 def cell_width(s: str) -> int:
     """Terminal cells ``s`` takes (wcwidth-like: wide East Asian = 2, combining = 0)."""
     if s.isascii():
@@ -384,10 +392,7 @@ class Renderer:
             append(self.line(cols, task, ctx, prefix))
             n += 1
         self.next_header = next_header
-        if not out:
-            return b"", 0
-        out.append("")
-        return "\n".join(out).encode("utf-8", "surrogateescape"), n
+        return _joined(out, n)
 
     def render_plain(self, tasks, ctx=None) -> tuple[bytes, int]:
         """The common case (one plan, no forest): a tight loop over a %-format."""
@@ -417,10 +422,7 @@ class Renderer:
                 if line is None or len(line) != total or "-" in line:
                     line = slow(cols, task, ctx, "")
                 append(line)
-            if not out:
-                return b"", 0
-            out.append("")
-            return "\n".join(out).encode("utf-8", "surrogateescape"), len(tasks)
+            return _joined(out, len(tasks))
         nlast = len(fns) - 1
         for task in tasks:
             cells = [f(task, ctx) for f in fns]
@@ -441,10 +443,7 @@ class Renderer:
             if line is None:
                 line = slow(cols, task, ctx, "", cells)
             append(line)
-        if not out:
-            return b"", 0
-        out.append("")
-        return "\n".join(out).encode("utf-8", "surrogateescape"), len(tasks)
+        return _joined(out, len(tasks))
 
     def line(self, cols, task, ctx, prefix="", cells=None) -> str:
         if cells is None:
