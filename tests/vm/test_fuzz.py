@@ -5,7 +5,8 @@ tests run it, require a clean exit and a clean kernel log, and check that the ru
 it claims (dumps, each errno class, truncated receives, dumps abandoned half-way, CONT sequences).
 
 PSTD_FUZZ_SEED reproduces a run (the seed is printed and kept in the job folder); PSTD_FUZZ_REQUESTS
-changes the number of requests (default 100,000).
+changes the number of requests (default 100,000), PSTD_FUZZ_TIMEOUT the seconds one fuzzer run may take
+(default 3,600; the debug kernel under TCG needs about two hours for 100,000).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import vmhelpers as h
 
 CORPUS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fuzz_corpus.txt")
 REQUESTS = int(os.environ.get("PSTD_FUZZ_REQUESTS") or 100_000)
+TIMEOUT = float(os.environ.get("PSTD_FUZZ_TIMEOUT") or 3600)
 # root twice, nobody twice, two ordinary users: each sees a different part of the task list
 UIDS = "0,65534,1000,0,1001,65534"
 WORKERS = 6
@@ -42,7 +44,7 @@ def summary(out: str) -> dict[str, int]:
     return vals
 
 
-def run_fuzzer(*args: str, timeout: float = 3600) -> tuple[subprocess.CompletedProcess, dict]:
+def run_fuzzer(*args: str, timeout: float = TIMEOUT) -> tuple[subprocess.CompletedProcess, dict]:
     before = len(subprocess.run(["dmesg"], capture_output=True, text=True).stdout)
     # its own session: on a timeout the workers it forked are killed with it
     p = subprocess.Popen([fuzz_binary(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
