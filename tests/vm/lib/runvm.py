@@ -40,7 +40,10 @@ KERNEL_CMDLINE = "console=ttyS0 oops=panic panic_on_warn=1 panic=-1 mitigations=
 # 3-5 times slower than the stock kernel, so the stall detectors get more slack (a real lockup still trips
 # them within two minutes).
 DEBUG_MEMORY = "4G"
-DEBUG_CMDLINE = ("rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 "
+# pci=noacpi: the debug kernel's ACPI interpreter cannot finish the PCI routing method (_PRT) of
+# qemu's pc machine within ACPICA's 30-s loop timeout, twice; the BIOS's routing table ($PIR) gives
+# the same interrupts and /init starts after 18 s instead of 81 s.
+DEBUG_CMDLINE = ("pci=noacpi rcupdate.rcu_cpu_stall_timeout=120 watchdog_thresh=60 "
                  "sysctl.kernel.hung_task_timeout_secs=600 sysctl.kernel.threads-max=200000")
 
 
