@@ -301,6 +301,85 @@ def test_random_damage_never_escapes_as_another_error():
             pass
 
 
+# ------------------------------------------------------------------ the generated common-shape path
+
+def _parse_both(datagrams, groups, threads=False, monkeypatch=None):
+    """(result, error) of the parse with the generated path and with the general loop only."""
+    out = []
+    for fast in (True, False):
+        with pytest.MonkeyPatch.context() as mp:
+            if not fast:
+                mp.setattr(wire, "_fast_parser", lambda *a: None)
+            try:
+                res = parse_all(datagrams, groups, threads)
+                out.append(([vars(t) for t in res.tasks], [(t.pid, t.tid, int(g)) for t, g in res.refill],
+                            res.done, res.error, res.intr))
+            except wire.Malformed:
+                out.append("malformed")
+    return out
+
+
+SHAPES = {
+    "common": [full(p, p) for p in (1, 2, 3)],
+    "empty command line": [full(4, 4, cmd=b"")],
+    "command line of 1..5 bytes": [full(p, p, cmd=b"x" * p) for p in range(1, 6)],
+    "thread of a process": [full(100, 100), full(101, 100)],
+    "no mm": [task_msg(2, 2, [base(2, 2, 0, b"kthreadd", bflags=abi.BASE_F_KTHREAD), creds(), stat(),
+                              cmdline(b""), sched(), tty(), mem(vsize=0, rss=0, peak=0, lck=0)])],
+    "groups left out": [full(8, 8), task_msg(9, 9, [base(9, 9, 1), stat(), sched(), tty(), mem()])],
+    "partial comm": [task_msg(30, 30, [base(30, 30, 2, b"kworker/0:1", bflags=abi.BASE_F_COMM_PARTIAL), creds(),
+                                       stat(), cmdline(b""), sched(), tty(), mem()])],
+    "longer attribute": [task_msg(5, 5, [base(5, 5, 1), creds(), stat(), cmdline(b"a\0"), sched(),
+                                         nlattr(abi.TTY, struct.pack("=Ii", 5, -1) + b"\x99" * 8), mem()])],
+    "interrupted": [task_msg(1, 1, [base(1, 1, 0), creds(), stat(), cmdline(b"a\0"), sched(), tty(), mem()],
+                             nlflags=abi.NLM_F_MULTI | wire.NLM_F_DUMP_INTR)],
+    "cont": [task_msg(7, 7, [base(7, 7, 1), creds(), stat(), cmdline(b"a" * 50)], abi.FLAG_CONT),
+             task_msg(7, 7, [cmdline(b"b" * 50), sched(), tty(), mem()]), full(8, 8)],
+    "comm not utf-8": [task_msg(5, 5, [base(5, 5, 1, comm=b"a) (b\xff\0junk"), creds(), stat(), cmdline(b""),
+                                       sched(), tty(), mem()])],
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("groups", [GROUPS, Group.BASE | Group.CMDLINE | Group.MEM, Group.BASE | Group.STAT
+                                    | Group.TTY, Group.BASE | Group.VMPARTS | Group.CRED])
+@pytest.mark.parametrize("threads", [False, True])
+def test_generated_path_agrees_with_the_general_loop(shape, groups, threads):
+    fast, general = _parse_both([b"".join(SHAPES[shape]) + done()], groups, threads)
+    assert fast == general
+
+
+def test_generated_path_takes_the_common_messages():
+    calls = []
+    real = wire._generate_fast
+
+    def counting(plan, family, threads):
+        fn = real(plan, family, threads)
+
+        def fast(buf, off, ln):
+            d = fn(buf, off, ln)
+            calls.append(d is not None)
+            return d
+        return fast
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wire, "_FAST_CACHE", {})
+        mp.setattr(wire, "_generate_fast", counting)
+        parse_all([b"".join(SHAPES["common"] + SHAPES["groups left out"]) + done()])
+    assert calls == [True, True, True, True, False]
+
+
+def test_random_damage_ends_the_same_on_both_paths():
+    reply = b"".join(full(p, p, cmd=b"a\0" * p) for p in range(1, 6)) + done()
+    rng = random.Random(11)
+    for _ in range(2000):
+        b = bytearray(reply)
+        for _ in range(rng.randint(1, 3)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        fast, general = _parse_both([bytes(b)], GROUPS)
+        assert fast == general
+
+
 # ------------------------------------------------------------------ the backend around the parser
 
 class FakeSocket:

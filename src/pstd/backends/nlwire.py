@@ -135,6 +135,110 @@ class Plan:
         return out
 
 
+# ------------------------------------------------------------------ the common case, generated
+#
+# Nearly every message of a dump has the same shape: every attribute the plan asks for, each of
+# its uapi size, in id order, no CONT, no partial comm.  For that shape one generated function
+# unpacks the whole message with one or two Structs (the command line, of variable length, splits
+# it in two) and builds the record as one dict display; any other message (a task the reader may
+# not inspect, a CONT sequence, a flag, a newer module's longer struct) returns None and goes
+# through the general loop in parse(), which stays the reference.
+
+_PAYLOAD = {abi.BASE: abi.TaskDiagBase.size, abi.CRED: abi.TaskDiagCreds.size, abi.STAT: abi.TaskDiagStat.size,
+            abi.STATM: abi.TaskDiagStatm.size, abi.SCHED: abi.TaskDiagSched.size, abi.TTY: abi.TaskDiagTty.size,
+            abi.MEM: abi.TaskDiagMem.size, abi.SIGNAL: abi.TaskDiagSignal.size}
+"""uapi payload size of each fixed attribute (the shape the fast path expects)."""
+
+_FAST_CACHE: dict = {}
+
+
+def _fast_parser(plan: Plan, family: int, threads: bool):
+    """``(buf, off, ln) -> dict | None``: the record of one message of the common shape, else None."""
+    key = (int(plan.groups), family, threads)
+    fn = _FAST_CACHE.get(key)
+    if fn is None:
+        fn = _FAST_CACHE[key] = _generate_fast(plan, family, threads)
+    return fn
+
+
+def _generate_fast(plan: Plan, family: int, threads: bool):
+    attrs = [a for a in range(64) if plan.show_flags >> a & 1]
+    if any(a not in _PAYLOAD and a != abi.CMDLINE for a in attrs):
+        return None
+    segs = [[]]  # attribute ids before the command line, and after it
+    for a in attrs:
+        if a == abi.CMDLINE:
+            segs.append([])
+        else:
+            segs[-1].append(a)
+    fmts, checks, items, pre = [], [], [], []
+    for n, seg in enumerate(segs):
+        v = "v" if n == 0 else "w"
+        fmt, idx = "=", 0
+        if n == 0:
+            fmt += "IHHII4xIII"  # nlmsghdr, genlmsghdr, task_diag_msg
+            checks += ["v[2] & %d" % NLM_F_DUMP_INTR, "v[7]"]
+            items += ["'pid': v[6]", "'tid': v[5]"]
+            idx = 8
+        for a in seg:
+            size = _PAYLOAD[a]
+            fmt += "HH"
+            checks.append("(%s[%d], %s[%d]) != (%d, %d)" % (v, idx, v, idx + 1, size + 4, a))
+            idx += 2
+            if a == abi.BASE:
+                fmt += _BASE.format.lstrip("=") + "%dx" % (size - _BASE.size)
+                pre += ["st = %s[%d]" % (v, idx + 3), "c = %s[%d]" % (v, idx + 4), "i = c.find(b'\\0')",
+                        "if i >= 0:", "    c = c[:i]"]
+                checks.append("%s[%d] & %d" % (v, idx + 5, abi.BASE_F_COMM_PARTIAL))
+                items += ["'ppid': %s[%d]" % (v, idx), "'sid': %s[%d]" % (v, idx + 1),
+                          "'pgid': %s[%d]" % (v, idx + 2), "'state': S[st] if st < 9 else '?'",
+                          "'comm': c.decode('utf-8', 'surrogateescape')",
+                          "'kthread': (%s[%d] & 1) != 0" % (v, idx + 5)]
+                idx += 6
+            elif a == abi.MEM:
+                fmt += "18Q"
+                pre.append("nomm = not %s[%d]" % (v, idx + 3))
+                if plan.mem:
+                    items += ["'vsize': %s[%d]" % (v, idx), "'rss_pages': %s[%d]" % (v, idx + 1)]
+                    items += ["%r: None if nomm else %s[%d]" % (k, v, idx + i) for k, i in _MEM_KB]
+                if plan.parts:
+                    items += ["%r: None if nomm else %s[%d]" % (k, v, idx + i) for k, i in _PARTS_KB]
+                idx += 18
+            else:
+                f = plan.fixed[a]
+                if f is None:
+                    fmt += "%dx" % size
+                    continue
+                st, keys = f
+                fmt += st.format.lstrip("=") + ("%dx" % (size - st.size) if size > st.size else "")
+                if size < st.size:
+                    return None
+                items += ["%r: %s[%d]" % (k, v, idx + i) for i, k in enumerate(keys)]
+                idx += len(keys)
+        fmts.append(struct.Struct(fmt))
+    if threads:
+        items.append("'is_thread': True")
+    g = {"S": _STATE, "A": fmts[0].unpack_from, "Z": fmts[0].size}
+    body = ["def fast(buf, off, ln):"]
+    if len(fmts) == 1:
+        body += ["    if ln != Z:", "        return None", "    v = A(buf, off)"]
+    else:
+        want_cmd = plan.cmdline
+        g.update(B=fmts[1].unpack_from, Y=fmts[1].size, N=_NLA.unpack_from)
+        body += ["    if ln < Z + 4:", "        return None", "    v = A(buf, off)",
+                 "    q = off + Z", "    cl, ct = N(buf, q)",
+                 "    if ct != %d or cl < 4:" % abi.CMDLINE, "        return None",
+                 "    r = q + ((cl + 3) & ~3)",
+                 "    if ln != r - off + Y:", "        return None", "    w = B(buf, r)"]
+        if want_cmd:
+            items.append("'cmdline': bytes(buf[q + 4:q + cl])")
+    body += ["    if %s:" % " or ".join(checks), "        return None"]
+    body += ["    " + ln for ln in pre]
+    body += ["    return {%s}" % ", ".join(items)]
+    exec("\n".join(body), g)  # noqa: S102 - generated from the tables above, no outside input
+    return g["fast"]
+
+
 class Result:
     """What the replies of one dump said."""
 
@@ -167,6 +271,7 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
     new = Task.__new__
     append = res.tasks.append
     state_chars = _STATE
+    fast = _fast_parser(plan, family, threads)
     off = start
     cont = res.cont
     while off < end:
@@ -176,6 +281,14 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
         mend = off + ln
         if ln < 16 or mend > end:
             raise Malformed("netlink message of %d bytes at %d (buffer ends at %d)" % (ln, off, end))
+        if typ == family and cont is None and fast is not None:
+            d = fast(buf, off, ln)
+            if d is not None:
+                t = new(Task)
+                t.__dict__ = d
+                append(t)
+                off = (mend + 3) & ~3
+                continue
         if typ == family:
             if fl & NLM_F_DUMP_INTR:
                 res.intr = True
