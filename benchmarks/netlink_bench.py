@@ -4,11 +4,13 @@
 In the test VM, with the task_diag module loaded (the machine's own tasks plus N sleepers):
 
     tests/vm/run python benchmarks/netlink_bench.py --n 3000 --repeat 7
-    tests/vm/run python benchmarks/netlink_bench.py --n 30000 --record ~/.cache/pstd/bench/replies
+    PSTD_VM_MEMORY=8G tests/vm/run sh -c \
+        'python benchmarks/netlink_bench.py --n 30000 --record-only $PSTD_VM_JOB/replies'
 
 On any machine, from such a recording (the userspace cost at full interpreter speed):
 
     python benchmarks/netlink_bench.py --replay ~/.cache/pstd/bench/replies --repeat 7
+    sudo python benchmarks/ps_bench.py --n 30000 --replay ~/.cache/pstd/bench/replies   # against ps
 
 Live runs print, for ``ax -o pid,ppid``, ``aux`` and ``-eLf``: (1) the query's dump + selection
 + sort (``rows()``) through each backend in this one Python process, alternating, with the
@@ -41,6 +43,8 @@ from pstd.backends import nlwire as wire  # noqa: E402
 from pstd.backends.procfs import ProcfsBackend  # noqa: E402
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-eLf"]]
+RECORDED = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"], ["-eLf"]]
+"""What --record and --record-only write (ps_bench.py --replay times the first three against ps)."""
 
 
 def _median(xs):
@@ -79,15 +83,49 @@ def _run_child(argv, env=None):
 def _spawn(n):
     if n <= 0:
         return None
-    from ps_bench import build_spawner
+    from ps_bench import build_spawner, raise_limit
 
+    saved = {}  # left raised: the benchmark's machine is the test VM, gone after the run
+    for name in ("pid_max", "threads-max"):
+        raise_limit(name, int((n + 3000) * 1.25), saved)
     exe = build_spawner()
     if exe is None:
         raise SystemExit("needs gcc to build the spawner")
-    sp = subprocess.Popen([exe, str(n)], stdout=subprocess.PIPE)
+    # its own process group: the sleepers it forks go with it (_reap)
+    sp = subprocess.Popen([exe, str(n)], stdout=subprocess.PIPE, start_new_session=True)
     if sp.stdout.readline().strip() != str(n).encode():
+        _reap(sp)
         raise SystemExit("spawner failed")
     return sp
+
+
+def _reap(sp) -> None:
+    if sp is None:
+        return
+    import signal
+
+    try:
+        os.killpg(sp.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    sp.wait()
+
+
+def record_only(args) -> int:
+    """Spawn, then only record the replies of RECORDED (no timing: TCG is slow at 30,000 tasks)."""
+    from pstd.backends.netlink import NetlinkBackend
+
+    sp = _spawn(args.n)
+    try:
+        nlb = NetlinkBackend()
+        ntasks = len([p for p in os.listdir("/proc") if p.isdigit()])
+        print(f"# {ntasks} processes; module served groups {int(nlb.served):#x}")
+        for cmd in RECORDED:
+            _, q = _query(cmd)
+            _record(Path(args.record_only), cmd, q, nlb)
+    finally:
+        _reap(sp)
+    return 0
 
 
 def live(args) -> int:
@@ -126,8 +164,9 @@ def live(args) -> int:
                   f" {cw * 1e3:8.1f}/{cc * 1e3:<8.1f} {pw / nw:6.2f}x/{pc / nc:5.2f}x {nw / cw:5.2f}x")
             if fb := nlb.fallbacks:
                 print(f"#   warning: {fb} netlink calls fell back to procfs")
-            if args.record:
-                _record(Path(args.record), cmd, q, nlb)
+        if args.record:
+            for cmd in RECORDED:
+                _record(Path(args.record), cmd, _query(cmd)[1], nlb)
         print()
         print(f"{'command':<18} {'pstd netlink':>16} {'pstd procfs':>16} {'ps':>16} {'netlink/ps wall, cpu':>22}"
               f" {'procfs/ps':>10}")
@@ -146,9 +185,7 @@ def live(args) -> int:
                   f" {sw * 1e3:7.0f}/{sc * 1e3:<7.0f} {nw / sw:9.2f}x, {nc / sc:5.2f}x {pw / sw:9.2f}x")
         print("# times in ms (wall/cpu), medians; cpu = user+sys")
     finally:
-        if sp is not None:
-            sp.kill()
-            sp.wait()
+        _reap(sp)
     return 0
 
 
@@ -217,12 +254,15 @@ def main() -> int:
     ap.add_argument("--n", type=int, default=3000, help="sleeping processes to add (live runs)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--record", help="write each query's raw replies to this folder")
+    ap.add_argument("--record-only", help="spawn --n sleepers, write the replies to this folder, time nothing")
     ap.add_argument("--replay", help="time the recordings in this folder instead of the live system")
     ap.add_argument("--dump-tool", default=str(Path.home() / ".cache/pstd/build/tools/task_diag_dump"),
                     help="the C client (built from kernel/tools when missing)")
     args = ap.parse_args()
     if args.replay:
         return replay(args)
+    if args.record_only:
+        return record_only(args)
     if not os.path.exists(args.dump_tool):
         try:
             sys.path.insert(0, str(HERE.parent / "tests" / "vm"))

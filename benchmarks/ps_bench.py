@@ -3,6 +3,12 @@
 
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py               # N = 10,000
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --repeat 7
+    sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --replay DIR
+
+``--replay DIR`` adds a third tool for each command DIR holds a recording of (written in the test
+VM by ``netlink_bench.py --record``): ``replay_pstd.py``, the whole pstd program on its netlink
+backend with the module's replies read from the recording.  Its targets at 30,000 processes:
+``ax -o pid,ppid`` <= 0.1x ps's wall, ``aux`` <= 0.25x.
 
 The N processes live in a private pid namespace (``unshare --pid --fork --mount-proc``), so
 both tools see exactly those N (+ a spawner and pid 1), whatever else runs on the machine.
@@ -29,6 +35,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
 CACHE = Path(os.environ.get("PSTD_CACHE", str(Path.home() / ".cache" / "pstd"))) / "bench"
@@ -138,6 +146,42 @@ def build_spawner() -> str | None:
     return str(exe) if r.returncode == 0 else None
 
 
+def recording_for(folder: str | None, args: list[str]) -> str | None:
+    """The recording netlink_bench.py --record wrote for ``args`` in ``folder``, if any."""
+    if not folder:
+        return None
+    path = Path(folder) / "_".join(args).replace(",", "_")
+    return str(path) if path.exists() else None
+
+
+def recorded_tasks(path: str) -> int:
+    """Task messages in a recording (the first message of each task; CONT continuations not counted)."""
+    import struct
+
+    data = Path(path).read_bytes()
+    family = struct.unpack_from("=H", data)[0]
+    off, n = 10, 0
+    while off < len(data):
+        (ln,) = struct.unpack_from("=I", data, off)
+        p, end = off + 4, off + 4 + ln
+        cont = False
+        while p + 16 <= end:
+            mlen, typ = struct.unpack_from("=IH", data, p)
+            if typ == family and mlen >= 32:
+                if not cont:
+                    n += 1
+                cont = bool(struct.unpack_from("=I", data, p + 28)[0] & 1)
+            p += max(16, (mlen + 3) & ~3)
+        off = end
+    return n
+
+
+def replay_python(pstd: str) -> str:
+    """The interpreter of the venv ``pstd`` lives in (replay_pstd.py runs the same installed code)."""
+    cand = Path(pstd).parent / "python"
+    return str(cand if cand.exists() else sys.executable)
+
+
 def default_pstd() -> str:
     cand = Path(sys.executable).parent / "pstd"
     return str(cand if cand.exists() else Path.home() / ".cache/pstd/venv/bin/pstd")
@@ -149,6 +193,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per tool and command (>= 5)")
     ap.add_argument("--pstd", default=default_pstd())
     ap.add_argument("--ps", default="/bin/ps")
+    ap.add_argument("--replay", help="also time replay_pstd.py (pstd on netlink, fed from the recordings "
+                                     "netlink_bench.py --record wrote to this folder)")
     ap.add_argument("--inner", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--spawner", help=argparse.SUPPRESS)
     opts = ap.parse_args()
@@ -196,23 +242,35 @@ def main() -> int:
 
         print(f"{'command':<16} {'ps wall':>8} {'pstd wall':>9} {'ratio':>6} {'ps cpu':>7} "
               f"{'pstd cpu':>8} {'ratio':>6} {'ps RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
+        replayed = []
         for args in COMMANDS:
-            res = {"ps": [], "pstd": []}
+            tools = [("ps", [opts.ps]), ("pstd", [opts.pstd])]
+            rec = recording_for(opts.replay, args)
+            if rec:
+                tools.append(("replay", [replay_python(opts.pstd), str(HERE / "replay_pstd.py"), rec]))
+            res = {name: [] for name, _ in tools}
             for _ in range(repeat):
-                for name, exe in (("ps", opts.ps), ("pstd", opts.pstd)):
-                    r = run([exe, *args])
+                for name, exe in tools:
+                    r = run([*exe, *args])
                     if r["status"] != 0:
                         raise SystemExit(f"{name} {' '.join(args)} exited {r['status']}")
                     res[name].append(r)
-            ps_t = statistics.median(r["wall"] for r in res["ps"])
-            pstd_t = statistics.median(r["wall"] for r in res["pstd"])
-            ps_c = statistics.median(r["cpu"] for r in res["ps"])
-            pstd_c = statistics.median(r["cpu"] for r in res["pstd"])
-            ps_m = max(r["maxrss_kb"] for r in res["ps"]) / 1024
-            pstd_m = max(r["maxrss_kb"] for r in res["pstd"]) / 1024
+            med = {name: (statistics.median(r["wall"] for r in rs), statistics.median(r["cpu"] for r in rs),
+                          max(r["maxrss_kb"] for r in rs) / 1024) for name, rs in res.items()}
+            (ps_t, ps_c, ps_m), (pstd_t, pstd_c, pstd_m) = med["ps"], med["pstd"]
             print(f"{' '.join(args):<16} {ps_t:8.3f} {pstd_t:9.3f} {pstd_t / ps_t:6.2f} {ps_c:7.3f} "
                   f"{pstd_c:8.3f} {pstd_c / ps_c:6.2f} {ps_m:10.1f} {pstd_m:12.1f} {pstd_m / ps_m:6.2f}",
                   flush=True)
+            if "replay" in med:
+                replayed.append((args, med["ps"], med["replay"], rec))
+        if replayed:
+            print("\n# pstd on the netlink backend fed from a recording of the module's replies "
+                  "(replay_pstd.py; no kernel share), same runs as above")
+            print(f"{'command':<16} {'ps wall':>8} {'replay wall':>11} {'ratio':>6} {'ps cpu':>7} "
+                  f"{'replay cpu':>10} {'ratio':>6} {'replay RSS MiB':>14}  recording")
+            for args, (ps_t, ps_c, _), (rp_t, rp_c, rp_m), rec in replayed:
+                print(f"{' '.join(args):<16} {ps_t:8.3f} {rp_t:11.3f} {rp_t / ps_t:6.2f} {ps_c:7.3f} "
+                      f"{rp_c:10.3f} {rp_c / ps_c:6.2f} {rp_m:14.1f}  {rec} ({recorded_tasks(rec)} tasks)")
         return 0
     except KeyboardInterrupt:
         print("ps_bench: interrupted", file=sys.stderr)

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The whole ``pstd ARGS`` program on the netlink backend, its replies read from a recording.
+
+    python benchmarks/replay_pstd.py RECORDING ARGS...
+
+RECORDING is a file written by ``netlink_bench.py --record`` (u16 family, u64 groups, then
+u32 length + datagram for each reply of one dump).  The socket the netlink backend opens
+answers every dump request with those datagrams and GET_INFO says the module serves exactly
+the recorded groups; everything else -- interpreter start, imports, parsing, selection,
+sorting, rendering, writing -- is the program as installed.  ps_bench.py --replay times it
+against ``ps`` on the host: the userspace cost at full interpreter speed, without the kernel's
+share (which the VM benchmark measures).
+
+The recording must be of the same query (a dump of other groups would be parsed wrongly);
+ps_bench.py pairs each recording with the command it was made for.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import sys
+
+
+class _RecordedSocket:
+    """Stands in for the AF_NETLINK socket: each request is answered with the recorded datagrams."""
+
+    def __init__(self, datagrams) -> None:
+        self._dgs = datagrams
+        self._next = len(datagrams)
+
+    def send(self, data) -> int:
+        self._next = 0
+        return len(data)
+
+    def recv_into(self, buf) -> int:
+        if self._next >= len(self._dgs):
+            raise OSError(11, "no reply recorded")
+        dg = self._dgs[self._next]
+        self._next += 1
+        n = len(dg)
+        buf[:n] = dg
+        return n
+
+    def close(self) -> None:
+        pass
+
+
+def _load(path: str):
+    with open(path, "rb") as f:
+        data = f.read()
+    family, groups = struct.unpack_from("=HQ", data)
+    view = memoryview(data)
+    off, dgs = 10, []
+    while off < len(data):
+        (n,) = struct.unpack_from("=I", data, off)
+        dgs.append(view[off + 4:off + 4 + n])
+        off += 4 + n
+    return family, groups, dgs
+
+
+def main() -> None:
+    if len(sys.argv) < 2:
+        sys.exit("usage: replay_pstd.py RECORDING ARGS...")
+    recording, args = sys.argv[1], sys.argv[2:]
+    family, groups, dgs = _load(recording)
+
+    from pstd.backends import netlink, nlwire
+
+    plan = nlwire.Plan(groups)
+    info = nlwire.Info(version=1, hidepid=0, show_flags=plan.show_flags, strategies=0xFF,
+                       self_only_flags=0, policy=0)
+    netlink.probe = lambda: (family, info)
+    nlwire.open_socket = lambda: _RecordedSocket(dgs)
+    os.environ["PSTD_BACKEND"] = "netlink"
+    sys.argv = ["pstd", *args]
+
+    from pstd.__main__ import program
+
+    program()
+
+
+if __name__ == "__main__":
+    main()
