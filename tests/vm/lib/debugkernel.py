@@ -237,8 +237,11 @@ def initramfs_path(p):
     return os.path.join(p["dir"], "initramfs-%s.cpio" % pstdvm.stamp_value("debug"))
 
 
-def prepare():
-    """Idempotent: the built debug kernel, its tree and an initramfs without modules."""
+def prepare(fetch_only=False):
+    """Idempotent: the built debug kernel, its tree and an initramfs without modules.
+
+    ``fetch_only``: stop after what needs apt (build dependencies, the source package,
+    unpacked), so that the build itself can run in the background beside other apt users."""
     pstdvm.ensure_host_tools()
     srcver = source_version()
     p = paths(srcver)
@@ -252,6 +255,8 @@ def prepare():
                     apt_install(need)
                 if not os.path.exists(os.path.join(p["src"], "Makefile")):
                     download_source(srcver, p)
+                if fetch_only:
+                    return {"KVER": srcver, "KDIR": p["src"]}
                 build(p)
             if not os.path.exists(initramfs):
                 # the stock kernel's busybox-static package provides the userland of /init
