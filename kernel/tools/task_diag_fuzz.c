@@ -5,6 +5,7 @@
  *
  *   task_diag_fuzz [--seed S] [--requests N] [--workers W] [--uids U,U,...]
  *                  [--corpus FILE] [--reserved strict|lax] [--max-failures N]
+ *                  [--progress N]
  *
  * Worker w (uid U[w % n]) draws its requests from an xorshift generator seeded
  * with S + w; all random choices of a request are drawn before it is sent, so
@@ -28,7 +29,10 @@
  * about the pid asked for.  Where a request has exactly one defect whose errno
  * the protocol defines, that errno is required.
  *
- * Output: "seed=S workers=W requests=N" first, then one summary line;
+ * Output: "seed=S workers=W requests=N" first, then one summary line; with
+ * --progress N, each worker also writes "progress worker=W requests=R
+ * failures=F" after every N of its requests (one write each), so that a run
+ * stopped from outside still says how far it got;
  * failures (at most --max-failures per worker) on stderr with the worker, its
  * request number, the reason and the request in hex.
  * Exit status: 0 clean, 1 a failure was seen, 2 usage or setup error.
@@ -96,6 +100,7 @@ struct stats {
 static struct stats *all_stats;		/* shared with the workers (MAP_SHARED) */
 static struct stats *st;
 static int worker_id, max_failures = 10;
+static uint64_t progress_every;
 static uint64_t iter;
 /* nonzero reserved fields are EINVAL, as the uapi header says; --reserved lax also accepts a
  * dump for them (for modules older than that check) */
@@ -1514,6 +1519,17 @@ static void many_mappings(void)
 			break;
 }
 
+static void report_progress(int w)
+{
+	char line[128];
+	int n = snprintf(line, sizeof(line), "progress worker=%d requests=%" PRIu64 " failures=%" PRIu64 "\n",
+			 w, st->requests, st->failures);
+
+	/* one write: lines of several workers on one pipe do not interleave */
+	if (n > 0 && write(1, line, (size_t)n) < 0)
+		return;
+}
+
 static void worker(int w, uint64_t seed, uint64_t count, uid_t uid, const char *corpus)
 {
 	struct sock s;
@@ -1550,6 +1566,8 @@ static void worker(int w, uint64_t seed, uint64_t count, uid_t uid, const char *
 			s.pending_dump = 1;
 		run_request(&s, &r);
 		prev_req = r;
+		if (progress_every && (iter + 1) % progress_every == 0)
+			report_progress(w);
 	}
 	close_sock(&s);
 	exit(st->failures ? 1 : 0);
@@ -1576,6 +1594,7 @@ int main(int argc, char **argv)
 		{ "corpus", required_argument, NULL, 'c' },
 		{ "reserved", required_argument, NULL, 'r' },
 		{ "max-failures", required_argument, NULL, 'm' },
+		{ "progress", required_argument, NULL, 'p' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1586,7 +1605,7 @@ int main(int argc, char **argv)
 	const char *corpus = NULL;
 	struct timespec t0, t1;
 
-	while ((opt = getopt_long(argc, argv, "s:n:w:u:c:r:m:vh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:n:w:u:c:r:m:p:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
 		case 'n': requests = strtoull(optarg, NULL, 0); break;
@@ -1595,10 +1614,11 @@ int main(int argc, char **argv)
 		case 'c': corpus = optarg; break;
 		case 'r': reserved_strict = !strcmp(optarg, "strict"); break;
 		case 'm': max_failures = atoi(optarg); break;
+		case 'p': progress_every = strtoull(optarg, NULL, 0); break;
 		case 'v': verbose = 1; break;
 		default:
 			fprintf(stderr, "usage: %s [--seed S] [--requests N] [--workers W] [--uids U,...] "
-				"[--corpus FILE] [--reserved strict|lax] [--max-failures N]\n", prog);
+				"[--corpus FILE] [--reserved strict|lax] [--max-failures N] [--progress N]\n", prog);
 			return 2;
 		}
 	}

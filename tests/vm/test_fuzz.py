@@ -44,17 +44,32 @@ def summary(out: str) -> dict[str, int]:
     return vals
 
 
-def run_fuzzer(*args: str, timeout: float = TIMEOUT) -> tuple[subprocess.CompletedProcess, dict]:
+def run_fuzzer(*args: str, timeout: float = TIMEOUT, live: str | None = None
+               ) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run the fuzzer; ``live``: a file name in the job folder that receives its stdout as it
+    comes (progress lines included), so that a run stopped from outside still says how far it got."""
     before = len(subprocess.run(["dmesg"], capture_output=True, text=True).stdout)
+    job = os.environ.get("PSTD_VM_JOB")
+    path = os.path.join(job, live) if live and job and os.path.isdir(job) else None
+    sink = open(path, "w+") if path else subprocess.PIPE
     # its own session: on a timeout the workers it forked are killed with it
-    p = subprocess.Popen([fuzz_binary(), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    p = subprocess.Popen([fuzz_binary(), *args], stdout=sink, stderr=subprocess.PIPE,
                          text=True, start_new_session=True)
     try:
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
-        p.communicate()
-        raise AssertionError("task_diag_fuzz %s did not finish in %d s" % (" ".join(args), timeout))
+        out, _ = p.communicate()
+        if path:
+            sink.seek(0)
+            out = sink.read()
+        raise AssertionError("task_diag_fuzz %s did not finish in %d s; its last lines:\n%s" % (
+            " ".join(args), timeout, "\n".join((out or "").splitlines()[-8:])))
+    finally:
+        if path:
+            sink.seek(0)
+            out = sink.read()
+            sink.close()
     r = subprocess.CompletedProcess(p.args, p.returncode, out, err)
     assert r.returncode == 0, "task_diag_fuzz %s exited %d:\n%s\n%s" % (
         " ".join(args), r.returncode, r.stdout, r.stderr[-20000:])
@@ -103,9 +118,11 @@ def test_100k_random_requests_from_several_users(tools, some_tasks):
     seed = int(os.environ.get("PSTD_FUZZ_SEED") or random.SystemRandom().randrange(1, 2**63))
     print("task_diag_fuzz seed %d (PSTD_FUZZ_SEED=%d reproduces this run)" % (seed, seed))
     r, s = run_fuzzer("--seed", str(seed), "--requests", str(REQUESTS), "--workers", str(WORKERS),
-                      "--uids", UIDS, "--corpus", CORPUS)
-    record("fuzz-random.txt", r.stdout)
-    print(r.stdout.strip())
+                      "--uids", UIDS, "--corpus", CORPUS, "--progress", "1000", live="fuzz-random.txt")
+    print("\n".join(ln for ln in r.stdout.splitlines() if not ln.startswith("progress ")))
+    lines = re.findall(r"^progress worker=\d+ requests=\d+ failures=\d+$", r.stdout, re.M)
+    shares = [REQUESTS // WORKERS + (w < REQUESTS % WORKERS) for w in range(WORKERS)]
+    assert len(lines) == sum(n // 1000 for n in shares), "a worker stopped reporting its progress"
     assert re.search(r"^seed=%d " % seed, r.stdout, re.M)
     assert s["failures"] == 0
     assert s["requests"] >= REQUESTS
