@@ -13,6 +13,8 @@ import sys
 # Words that name subcommands instead of ps options.  ps itself accepts none of
 # them as an argument list (BSD letters would spell an error), so no script loses.
 SUBCOMMANDS = frozenset({"backend", "columns", "module", "version", "help"})
+TOP = "top"
+"""``pstd top ARGS``: procps top's command line (pstd.top), as light as the ps path in batch mode."""
 
 
 
@@ -42,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from pstd.cli import run_app
 
         return run_app(args)
+    if args and args[0] == TOP:
+        from pstd.top.main import run as top
+
+        return top(args[1:])
     if argv is None:
         # A ps run allocates a record per task and exits: the cyclic collector would
         # rescan those records again and again and find nothing (records hold no

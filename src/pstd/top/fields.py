@@ -1,0 +1,251 @@
+"""The top field registry: one definition per procps top 4.0.2 field name.
+
+A field has top's name (its header and its ``-o`` name), width, alignment, the data
+groups it reads (so a frame asks the backend for nothing more), a sort key (the
+value top's library sorts by: %CPU by cpu ticks, %MEM by resident memory, names
+by byte order) and a formatter.  ``NAMES`` is top's list in top's order (``top -O``);
+``DEFAULT`` the fields top shows without a configuration file.  Fields listed in
+``NAMES`` without a definition here are accepted by ``-o`` but cannot yet be
+sorted by (``SortUnsupported``).
+"""
+
+from __future__ import annotations
+
+from pstd.model import Group
+from pstd.plainclass import plain
+from pstd.top import cells
+
+NAMES = (
+    "PID PPID UID USER RUID RUSER SUID SUSER GID GROUP PGRP TTY TPGID SID PR NI nTH P %CPU TIME "
+    "TIME+ %MEM VIRT SWAP RES CODE DATA SHR nMaj nMin nDRT S COMMAND WCHAN Flags CGROUPS SUPGIDS "
+    "SUPGRPS TGID OOMa OOMs ENVIRON vMj vMn USED nsIPC nsMNT nsNET nsPID nsUSER nsUTS LXC RSan RSfd "
+    "RSlk RSsh CGNAME NU LOGID EXE RSS PSS PSan PSfd PSsh USS ioR ioRop ioW ioWop AGID AGNI STARTED "
+    "ELAPSED %CUU %CUC nsCGROUP nsTIME").split()
+"""Every field name top knows, in its order (what ``top -O`` prints)."""
+
+DEFAULT = ("PID", "USER", "PR", "NI", "VIRT", "RES", "SHR", "S", "%CPU", "%MEM", "TIME+", "COMMAND")
+"""The fields top shows when no configuration file says otherwise."""
+
+
+class SortUnsupported(Exception):
+    """-o names a field top knows but pstd cannot sort by yet."""
+
+
+@plain
+class Frame:
+    """What formatting a frame's rows needs besides the tasks themselves."""
+
+    hertz: int = 100
+    page_kib: int = 4
+    mem_total_kib: int = 1
+    etscale: float = 0.0
+    """100 / (ticks per second x seconds since the last sample), as a C float."""
+    cpu_pmax: float = 99.9
+    task_scale: int = 0
+    cmdline: bool = False
+    cumulative: bool = False
+    pid_width: int = 5
+    cells: object = None
+    """Screen cells of a character in a UTF-8 locale; None in the C locale."""
+    utf8: bool = False
+
+
+class Field:
+    """One top field."""
+
+    def __init__(self, name, width, right, groups, key, cell, variable=False):
+        self.name = name
+        self.width = width
+        self.right = right
+        self.groups = Group(groups)
+        self.key = key
+        """key(task, delta, frame): the value top's library sorts by."""
+        self.cell = cell
+        """cell(task, delta, frame, width): the column's text, its blank included."""
+        self.variable = variable
+        """The last column takes the rest of the line (COMMAND and the other lists)."""
+
+    def __repr__(self) -> str:
+        return f"Field({self.name!r})"
+
+
+def _user_name(uid):
+    from pstd.ps.names import user_name
+
+    return user_name(uid)
+
+
+def _group_name(gid):
+    from pstd.ps.names import group_name
+
+    return group_name(gid)
+
+
+def _tics(t, frame):
+    total = (t.utime or 0) + (t.stime or 0)
+    if frame.cumulative:
+        total += (t.cutime or 0) + (t.cstime or 0)
+    return total
+
+
+def _pcpu(t, delta, frame):
+    u = cells.f32(cells.f32(float(delta)) * frame.etscale)
+    n = t.nlwp or 0
+    if u > 100.0 * n:
+        u = 100.0 * n
+    if u > frame.cpu_pmax:
+        u = frame.cpu_pmax
+    return u
+
+
+def _command_text(t, frame) -> str:
+    from pstd.ps.escape import lib_escape
+
+    raw = None
+    if frame.cmdline and t.cmdline:
+        raw = _unvectored(t.cmdline)
+    if raw:
+        text = lib_escape(raw, frame.utf8)
+    else:
+        comm = lib_escape(t.comm.encode("utf-8", "surrogateescape"), frame.utf8)
+        if frame.cmdline:
+            text = b"[" + comm + b"]" + (b" <defunct>" if t.state == "Z" else b"")
+        else:
+            text = comm
+    return text.decode("utf-8", "surrogateescape") if text else "?"
+
+
+def _unvectored(raw: bytes) -> bytes:
+    """The library's read_unvectored: NULs and newlines become blanks, trailing NULs go,
+    and a last byte that was a blank is dropped."""
+    n = len(raw)
+    i = n
+    while i and raw[i - 1] == 0:
+        i -= 1
+    body = raw[:i].replace(b"\0", b" ").replace(b"\n", b" ")
+    if i == n and body.endswith(b" "):
+        body = body[:-1]
+    return body
+
+
+def _mem_cell(kib_of):
+    def cell(t, delta, frame, width):
+        return cells.scale_mem(frame.task_scale, kib_of(t, frame), width, True)
+    return cell
+
+
+def _num_cell(get):
+    def cell(t, delta, frame, width):
+        v = get(t)
+        return cells.make_num(v if v is not None else 0, width, True)
+    return cell
+
+
+def _pages(attr):
+    def kib(t, frame):
+        v = getattr(t, attr)
+        return (v or 0) * frame.page_kib
+    return kib
+
+
+_virt, _res, _shr = _pages("size_pages"), _pages("resident_pages"), _pages("shared_pages")
+_code, _data = _pages("text_pages"), _pages("data_pages")
+
+
+def _swap(t, frame):
+    return t.vm_swap_kb or 0
+
+
+def _pr_cell(t, delta, frame, width):
+    p = t.priority
+    if p < -99 or p > 999:
+        return cells.make_str("rt", width, True)
+    return cells.make_num(p, width, True)
+
+
+def _defs():
+    B, C, S, SC, M, CMD = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.STATM, Group.CMDLINE
+    str_key = lambda f: (lambda t, d, fr: f(t).encode("utf-8", "surrogateescape"))  # noqa: E731
+    defs = [
+        Field("PID", 5, True, B, lambda t, d, fr: t.tid, lambda t, d, fr, w: cells.make_num(t.tid, w, True)),
+        Field("PPID", 5, True, B, lambda t, d, fr: t.ppid, _num_cell(lambda t: t.ppid)),
+        Field("UID", 5, True, C, lambda t, d, fr: t.euid, _num_cell(lambda t: t.euid)),
+        Field("USER", 8, False, C, str_key(lambda t: _user_name(t.euid)),
+              lambda t, d, fr, w: cells.make_str_cells(_user_name(t.euid), w, False, fr.cells)),
+        Field("RUID", 5, True, C, lambda t, d, fr: t.ruid, _num_cell(lambda t: t.ruid)),
+        Field("RUSER", 8, False, C, str_key(lambda t: _user_name(t.ruid)),
+              lambda t, d, fr, w: cells.make_str_cells(_user_name(t.ruid), w, False, fr.cells)),
+        Field("SUID", 5, True, C, lambda t, d, fr: t.suid, _num_cell(lambda t: t.suid)),
+        Field("SUSER", 8, False, C, str_key(lambda t: _user_name(t.suid)),
+              lambda t, d, fr, w: cells.make_str_cells(_user_name(t.suid), w, False, fr.cells)),
+        Field("GID", 5, True, C, lambda t, d, fr: t.egid, _num_cell(lambda t: t.egid)),
+        Field("GROUP", 8, False, C, str_key(lambda t: _group_name(t.egid)),
+              lambda t, d, fr, w: cells.make_str_cells(_group_name(t.egid), w, False, fr.cells)),
+        Field("PGRP", 5, True, B, lambda t, d, fr: t.pgid, _num_cell(lambda t: t.pgid)),
+        Field("SID", 5, True, B, lambda t, d, fr: t.sid, _num_cell(lambda t: t.sid)),
+        Field("TPGID", 5, True, Group.TTY, lambda t, d, fr: t.tpgid, _num_cell(lambda t: t.tpgid)),
+        Field("PR", 3, True, SC, lambda t, d, fr: t.priority, _pr_cell),
+        Field("NI", 3, True, SC, lambda t, d, fr: t.nice, _num_cell(lambda t: t.nice)),
+        Field("nTH", 3, True, S, lambda t, d, fr: t.nlwp, _num_cell(lambda t: t.nlwp)),
+        Field("P", 1, True, SC, lambda t, d, fr: t.processor, _num_cell(lambda t: t.processor)),
+        Field("%CPU", 5, True, S, lambda t, d, fr: d,
+              lambda t, d, fr, w: cells.scale_pcnt(_pcpu(t, d, fr), w, True)),
+        Field("TIME", 6, True, S, lambda t, d, fr: _tics(t, fr),
+              lambda t, d, fr, w: cells.scale_tics(_tics(t, fr), w, True, cells.SECS, fr.hertz)),
+        Field("TIME+", 9, True, S, lambda t, d, fr: _tics(t, fr),
+              lambda t, d, fr, w: cells.scale_tics(_tics(t, fr), w, True, cells.SECS, fr.hertz)),
+        Field("%MEM", 5, True, M, lambda t, d, fr: t.resident_pages,
+              lambda t, d, fr, w: cells.scale_pcnt(
+                  cells.f32(cells.f32(cells.f32(float(_res(t, fr))) * 100) / fr.mem_total_kib), w, True)),
+        Field("VIRT", 7, True, M, lambda t, d, fr: t.size_pages, _mem_cell(_virt)),
+        Field("SWAP", 6, True, Group.VMPARTS, lambda t, d, fr: _swap(t, fr), _mem_cell(_swap)),
+        Field("RES", 6, True, M, lambda t, d, fr: t.resident_pages, _mem_cell(_res)),
+        Field("CODE", 6, True, M, lambda t, d, fr: t.text_pages, _mem_cell(_code)),
+        Field("DATA", 7, True, M, lambda t, d, fr: t.data_pages, _mem_cell(_data)),
+        Field("SHR", 6, True, M, lambda t, d, fr: t.shared_pages, _mem_cell(_shr)),
+        Field("nMaj", 4, True, S, lambda t, d, fr: t.majflt,
+              lambda t, d, fr, w: cells.scale_num(t.majflt or 0, w, True)),
+        Field("nMin", 4, True, S, lambda t, d, fr: t.minflt,
+              lambda t, d, fr, w: cells.scale_num(t.minflt or 0, w, True)),
+        Field("nDRT", 4, True, B, lambda t, d, fr: 0, lambda t, d, fr, w: cells.scale_num(0, w, True)),
+        Field("S", 1, True, B, lambda t, d, fr: t.state, lambda t, d, fr, w: cells.make_chr(t.state, w, True)),
+        Field("COMMAND", -1, False, B, lambda t, d, fr: _command_text(t, fr).encode("utf-8", "surrogateescape"),
+              lambda t, d, fr, w: cells.make_str_cells(_command_text(t, fr), w, False, fr.cells), variable=True),
+        Field("TGID", 5, True, B, lambda t, d, fr: t.pid, _num_cell(lambda t: t.pid)),
+        Field("USED", 6, True, M | Group.VMPARTS, lambda t, d, fr: _res(t, fr) + _swap(t, fr),
+              _mem_cell(lambda t, fr: _res(t, fr) + _swap(t, fr))),
+    ]
+    return {f.name: f for f in defs}
+
+
+FIELDS = _defs()
+"""Field name -> Field, for the fields pstd can show and sort by."""
+
+WIDE_PID = ("PID", "PPID", "PGRP", "SID", "TGID", "TPGID")
+"""Fields whose width follows pid_max (top: at least 5, the digits of the largest pid)."""
+
+
+def field(name: str) -> Field:
+    f = FIELDS.get(name)
+    if f is None:
+        raise SortUnsupported(name)
+    return f
+
+
+def width_of(f: Field, frame: Frame) -> int:
+    return frame.pid_width if f.name in WIDE_PID else f.width
+
+
+def groups_for(names, query=None) -> Group:
+    """The data groups the fields ``names`` read, plus what the query itself needs."""
+    g = Group.BASE | Group.STAT  # state and cpu ticks: every frame counts and samples them
+    for n in names:
+        f = FIELDS.get(n)
+        if f is not None:
+            g |= f.groups
+    if query is not None:
+        if query.cmdline and "COMMAND" in names:
+            g |= Group.CMDLINE
+        if query.user_filter:
+            g |= Group.CRED
+    return g
