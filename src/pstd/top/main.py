@@ -23,6 +23,24 @@ def run_interactive(query, env) -> int:
     raise InteractiveUnavailable("the interactive top is not available yet; use -b (batch mode)")
 
 
+def terminal_type_known(environ) -> bool:
+    """Whether terminfo has an entry for $TERM (where ncurses looks: $TERMINFO, ~/.terminfo,
+    $TERMINFO_DIRS, /etc/terminfo, /lib/terminfo, /usr/share/terminfo)."""
+    term = environ.get("TERM") or ""
+    if not term or "/" in term:
+        return False
+    dirs = [environ.get("TERMINFO") or ""]
+    if environ.get("HOME"):
+        dirs.append(os.path.join(environ["HOME"], ".terminfo"))
+    dirs += (environ.get("TERMINFO_DIRS") or "").split(":")
+    dirs += ["/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo"]
+    for d in filter(None, dirs):
+        for sub in (term[0], "%02x" % ord(term[0])):
+            if os.path.isfile(os.path.join(d, sub, term)):
+                return True
+    return False
+
+
 def _lookup_user(name: str):
     import pwd
 
@@ -44,6 +62,10 @@ def run(args: list[str], env=None) -> int:
         query = options.parse(args, fields.NAMES, _lookup_user)
         query.pids = [os.getpid() if p == -1 else p for p in query.pids]
         if not query.batch:
+            if not terminal_type_known(env.environ):
+                # top's setupterm fails and exits 1; its complaint goes to the /dev/null top
+                # keeps as stderr during start-up
+                return 1
             if not stream_is_terminal(0):
                 raise options.fail(options.FAILED_TTY)
             return run_interactive(query, env)
