@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == TOP:
         from pstd.top.main import run as top
 
-        return top(args[1:])
+        return top(args[1:], program=argv is None)
     if argv is None:
         # A ps run allocates a record per task and exits: the cyclic collector would
         # rescan those records again and again and find nothing (records hold no

@@ -50,7 +50,30 @@ def _lookup_user(name: str):
         return None
 
 
-def run(args: list[str], env=None) -> int:
+def signals_as_top(batch: bool) -> None:
+    """top's endings, for the program only (a library caller's dispositions are its own):
+    SIGINT, SIGTERM, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2 end a batch run with status 0 after a
+    newline on stdout; SIGHUP is ignored in batch mode (top runs under nohup)."""
+    import signal
+
+    def end(signo, frame):
+        if batch:
+            try:
+                os.write(1, b"\n")
+            except OSError:
+                pass
+        os._exit(0)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2):
+        if sig == signal.SIGINT and signal.getsignal(sig) == signal.SIG_IGN:
+            continue
+        signal.signal(sig, end)
+    if batch:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def run(args: list[str], env=None, program: bool = False) -> int:
+    """``program``: pstd runs as the command (it may set signal dispositions)."""
     from pstd.env import Environment, stream_is_terminal
     from pstd.ps.errors import WriteError
 
@@ -61,6 +84,8 @@ def run(args: list[str], env=None) -> int:
     try:
         query = options.parse(args, fields.NAMES, _lookup_user)
         query.pids = [os.getpid() if p == -1 else p for p in query.pids]
+        if program:
+            signals_as_top(query.batch)
         if not query.batch:
             if not terminal_type_known(env.environ):
                 # top's setupterm fails and exits 1; its complaint goes to the /dev/null top
