@@ -39,21 +39,26 @@ def _pcpu(out: str, pid: int) -> float:
 
 def test_busy_task_pcpu_like_top(tmp_path):
     """A task spinning on a cpu: both tools' first frame shows the 0.15 s before it, so both
-    show it busy (how busy depends on the machine's load: compared with each other)."""
+    show it busy.  How busy depends on the machine's load (other work shares the cpus), so the
+    two are compared with each other, and a loaded machine gets three attempts."""
     spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    tries = []
     try:
         time.sleep(0.3)
-        got = {}
-        for name, argv in _tools().items():
-            r = subprocess.run([*argv, "-b", "-n", "1", "-p", str(spin.pid)], capture_output=True, text=True,
-                               env=_env(tmp_path), timeout=30)
-            assert r.returncode == 0, r.stderr
-            got[name] = _pcpu(r.stdout, spin.pid)
-        assert got["top"] > 10 and got["pstd"] > 10, got
-        assert abs(got["top"] - got["pstd"]) <= 60, got
+        for _ in range(3):
+            got = {}
+            for name, argv in _tools().items():
+                r = subprocess.run([*argv, "-b", "-n", "1", "-p", str(spin.pid)], capture_output=True,
+                                   text=True, env=_env(tmp_path), timeout=30)
+                assert r.returncode == 0, r.stderr
+                got[name] = _pcpu(r.stdout, spin.pid)
+            tries.append(got)
+            if got["top"] > 10 and got["pstd"] > 10 and abs(got["top"] - got["pstd"]) <= 60:
+                return
     finally:
         spin.kill()
         spin.wait()
+    raise AssertionError(f"%CPU of a spinning task, three attempts: {tries}")
 
 
 def test_idle_task_after_burning_shows_zero(tmp_path):
@@ -88,3 +93,28 @@ def test_signal_ends_batch_like_top(tmp_path, sig):
         out = first + rest
         results[name] = (p.returncode, out.endswith(b"\n"), out.count(b"top - "), err)
     assert results["pstd"] == results["top"], results
+
+
+def _shell(argv, redirect, tmp_path):
+    import shlex
+
+    cmd = " ".join(shlex.quote(a) for a in argv) + " " + redirect
+    return subprocess.run(["sh", "-c", cmd], capture_output=True, env=_env(tmp_path), timeout=30)
+
+
+def test_closed_stdout_like_top(tmp_path):
+    """top's start-up dup of stderr lands on the closed descriptor 1: its frames go to stderr."""
+    got = {}
+    for name, argv in _tools().items():
+        r = _shell([*argv, "-b", "-n", "1", "-p", "1"], ">&-", tmp_path)
+        got[name] = (r.returncode, r.stdout, r.stderr.startswith(b"top - "), r.stderr.endswith(b"\n"),
+                     r.stderr.count(b"\n"))
+    assert got["pstd"] == got["top"], got
+
+
+def test_full_stdout_like_top(tmp_path):
+    got = {}
+    for name, argv in _tools().items():
+        r = _shell([*argv, "-b", "-n", "1", "-p", "1"], ">/dev/full", tmp_path)
+        got[name] = (r.returncode, r.stderr.split(b":", 1)[1])
+    assert got["pstd"] == got["top"], got

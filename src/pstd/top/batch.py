@@ -210,8 +210,8 @@ class Batch:
             see(two, True)
         return lines
 
-    def run(self, write) -> None:
-        """Frames until -n is used up (forever without -n), ``write(text)`` each."""
+    def run(self, write, end: str = "\n") -> None:
+        """Frames until -n is used up (forever without -n), ``write(text)`` each, then ``end``."""
         left = self.query.iterations
         while True:
             write(self.frame_text())
@@ -220,4 +220,4 @@ class Batch:
             if left == 0:
                 break
             self.sleep(self.query.delay)
-        write("\n")
+        write(end)

@@ -129,18 +129,24 @@ def _batch(query, env) -> int:
     utf8 = locale_is_utf8(env.environ)
     run = Batch(query, backend, env, utf8=utf8, cells_of=_wide if utf8 else None)
     out = env.stdout
+    closed = out.raw is None
+    if closed:
+        # top's start-up dup()s stderr, which takes the free descriptor 1: frames then go to
+        # stderr, the final newline goes nowhere, and the run succeeds
+        out = env.stderr
 
     def write(text: str) -> None:
         out.write(text.encode("utf-8", "surrogateescape"))
         out.flush()  # a pipeline reader sees each frame as it is made
 
     try:
-        run.run(write)
+        run.run(write, end="" if closed else "\n")
     except BrokenPipeError:
         return 0
-    except WriteError as e:
+    except WriteError:
         from pstd.env import program_name
 
-        env.stderr.write((e.text(program_name()) + "\n").encode())
+        # top's close_stdout reports the failure without its errno
+        env.stderr.write(f"{program_name()}: write error\n".encode())
         return 1
     return 0
