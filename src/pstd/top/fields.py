@@ -243,6 +243,23 @@ def _wchan_text(t) -> str:
     return name.lstrip("_")
 
 
+def _supgids(t) -> str:
+    """The library's supgid: the Groups: line's ids joined by ',', '-' when there are none."""
+    return ",".join(str(g) for g in t.supgids) if t.supgids else "-"
+
+
+def _supgrps(t) -> str:
+    return ",".join(_group_name(g) for g in t.supgids) if t.supgids else "-"
+
+
+def _environ(t, frame) -> str:
+    """The library's environ text: the variables joined by blanks and escaped, '-' when empty."""
+    from pstd.ps.escape import lib_escape
+
+    text = lib_escape(_unvectored(t.environ), frame.utf8) if t.environ else b""
+    return text.decode("utf-8", "surrogateescape") if text else "-"
+
+
 def _tty_text(t):
     from pstd.ps.names import tty_name
 
@@ -275,6 +292,14 @@ def _sort_only():
         Field("EXE", -1, False, Group.EXE, lambda t, d, fr: t.exe or b"",
               text_cell(lambda t: (t.exe or b"").decode("utf-8", "surrogateescape")), variable=True),
     ]
+    out.append(Field("SUPGIDS", -1, False, Group.SUPGROUPS, lambda t, d, fr: _supgids(t).encode(),
+                     text_cell(_supgids), variable=True))
+    out.append(Field("SUPGRPS", -1, False, Group.SUPGROUPS,
+                     lambda t, d, fr: _supgrps(t).encode("utf-8", "surrogateescape"),
+                     text_cell(_supgrps), variable=True))
+    out.append(Field("ENVIRON", -1, False, Group.ENVIRON,
+                     lambda t, d, fr: _environ(t, fr).encode("utf-8", "surrogateescape"),
+                     lambda t, d, fr, w: cells.make_str(_environ(t, fr), w, False), variable=True))
     for name, key in (("ioR", "read_bytes"), ("ioRop", "syscr"), ("ioW", "write_bytes"), ("ioWop", "syscw")):
         get = (lambda k: lambda t: (t.io or {}).get(k, 0))(key)
         out.append(Field(name, 6 if name in ("ioR", "ioW") else 5, True, Group.IO, num(get),
