@@ -118,3 +118,19 @@ def test_full_stdout_like_top(tmp_path):
         r = _shell([*argv, "-b", "-n", "1", "-p", "1"], ">/dev/full", tmp_path)
         got[name] = (r.returncode, r.stderr.split(b":", 1)[1])
     assert got["pstd"] == got["top"], got
+
+
+def test_interactive_not_yet_on_a_terminal(tmp_path):
+    """stdin a terminal and TERM known: where top would start its screen, pstd says it cannot yet."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([sys.executable, "-m", "pstd", "top", "-n", "1"], stdin=slave, capture_output=True,
+                           env=dict(_env(tmp_path), TERM="xterm"), timeout=30)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == 1
+    assert r.stdout == b""
+    assert r.stderr == b"pstd top: the interactive top is not available yet; use -b (batch mode)\n"
