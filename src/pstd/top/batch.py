@@ -118,8 +118,6 @@ class Batch:
         self.names = fields.DEFAULT
         fields.field(query.sort_field)  # SortUnsupported before anything is read
         self.system = summary.SystemReader(env.proc, env.clock, utmp)
-        groups = fields.groups_for(self.names + (query.sort_field,), query)
-        self.sampler = Sampler(backend, groups, query.threads, query.pids, env.proc)
         self.cols, self.rows = geometry(query, env)
         cpus = self.system.cpu_count
         pmax = 99.9
@@ -130,6 +128,10 @@ class Batch:
                                   cmdline=query.cmdline, cumulative=query.cumulative,
                                   pid_width=max(5, len(str(env.pid_max))), cells=cells_of, utf8=utf8)
         self.layout = Layout(self.names, self.cols, self.frame)
+        # only what the fields that fit the screen and the sort field read (top's build_headers)
+        shown = tuple(f.name for f in self.layout.fields)
+        groups = fields.groups_for(shown + (query.sort_field,), query)
+        self.sampler = Sampler(backend, groups, query.threads, query.pids, env.proc)
         self.count = 0
 
     def frame_text(self) -> str:
