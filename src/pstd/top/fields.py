@@ -252,6 +252,25 @@ def _supgrps(t) -> str:
     return ",".join(_group_name(g) for g in t.supgids) if t.supgids else "-"
 
 
+def _cgroups(t, frame) -> str:
+    """The library's cgroup text: the lines of /proc/PID/cgroup that name more than a root,
+    escaped and joined by ',', '-' when none."""
+    from pstd.ps.escape import lib_escape
+
+    parts = []
+    for line in (t.cgroup or b"").replace(b"\0", b"\n").split(b"\n"):
+        if line and not line.endswith(b"/"):
+            parts.append(lib_escape(line, frame.utf8))
+    text = b",".join(parts).decode("utf-8", "surrogateescape")
+    return text or "-"
+
+
+def _cgname(t, frame) -> str:
+    text = _cgroups(t, frame)
+    i = text.find(":name=")
+    return text[i + 6:] if i >= 0 and text[i + 6:] else text
+
+
 def _environ(t, frame) -> str:
     """The library's environ text: the variables joined by blanks and escaped, '-' when empty."""
     from pstd.ps.escape import lib_escape
@@ -297,6 +316,12 @@ def _sort_only():
     out.append(Field("SUPGRPS", -1, False, Group.SUPGROUPS,
                      lambda t, d, fr: _supgrps(t).encode("utf-8", "surrogateescape"),
                      text_cell(_supgrps), variable=True))
+    out.append(Field("CGROUPS", -1, False, Group.CGROUP,
+                     lambda t, d, fr: _cgroups(t, fr).encode("utf-8", "surrogateescape"),
+                     lambda t, d, fr, w: cells.make_str(_cgroups(t, fr), w, False), variable=True))
+    out.append(Field("CGNAME", -1, False, Group.CGROUP,
+                     lambda t, d, fr: _cgname(t, fr).encode("utf-8", "surrogateescape"),
+                     lambda t, d, fr, w: cells.make_str(_cgname(t, fr), w, False), variable=True))
     out.append(Field("ENVIRON", -1, False, Group.ENVIRON,
                      lambda t, d, fr: _environ(t, fr).encode("utf-8", "surrogateescape"),
                      lambda t, d, fr, w: cells.make_str(_environ(t, fr), w, False), variable=True))
