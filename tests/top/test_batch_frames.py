@@ -114,3 +114,22 @@ def test_idle_off_hides_tasks_without_cpu(tmp_path):
     text, _, _ = _run(tmp_path, {1: 0, 2: 4}, ("-b", "-n", "1", "-i"))
     rows = text.split("\n\n", 1)[1].splitlines()[1:]
     assert [r.split()[0] for r in rows] == ["2"]
+
+
+def test_fault_deltas_for_vmj_vmn(tmp_path):
+    from pstd.model import Group
+    from pstd.top.sample import Sampler
+
+    proc = FakeProc(tmp_path)
+    backend = FakeBackend(proc, {1: 0, 2: 0})
+    s = Sampler(backend, Group.STAT, faults=True, proc=str(proc.dir))
+    assert s.sample().faults == {1: (0, 0), 2: (0, 0)}      # not seen before: 0, as top's library
+    orig = backend.dump
+
+    def more_faults(*a, **k):
+        tasks = orig(*a, **k)
+        tasks[1].majflt, tasks[1].minflt = 3, 40
+        return tasks
+    backend.dump = more_faults
+    assert s.sample().faults == {1: (0, 0), 2: (3, 40)}
+    assert Sampler(backend, Group.STAT, proc=str(proc.dir)).sample().faults == {}

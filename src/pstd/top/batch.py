@@ -131,7 +131,8 @@ class Batch:
         # only what the fields that fit the screen and the sort field read (top's build_headers)
         shown = tuple(f.name for f in self.layout.fields)
         groups = fields.groups_for(shown + (query.sort_field,), query)
-        self.sampler = Sampler(backend, groups, query.threads, query.pids, env.proc)
+        self.sampler = Sampler(backend, groups, query.threads, query.pids, env.proc,
+                               faults=bool({"vMj", "vMn"} & set(shown + (query.sort_field,))))
         self.count = 0
 
     def frame_text(self) -> str:
@@ -148,6 +149,7 @@ class Batch:
         hz = float(cells.f32(float(fr.hertz)))
         fr.etscale = cells.f32(100.0 / cells.f32(hz * cells.f32(sample.elapsed)))
         fr.mem_total_kib = mem.total or 1
+        fr.faults = sample.faults
         lines = self._summary(sample, cpu, each, mem)
         out = [] if first else ["\n\n"]
         out.extend(summary.fit(line, self.cols) + "\n" for line in lines)

@@ -12,7 +12,7 @@ sorted by (``SortUnsupported``).
 from __future__ import annotations
 
 from pstd.model import Group
-from pstd.plainclass import plain
+from pstd.plainclass import Factory, plain
 from pstd.top import cells
 
 NAMES = (
@@ -48,6 +48,8 @@ class Frame:
     cells: object = None
     """Screen cells of a character in a UTF-8 locale; None in the C locale."""
     utf8: bool = False
+    faults: dict = Factory(dict)
+    """Thread id -> (major, minor) page faults since the last sample (vMj, vMn)."""
 
 
 class Field:
@@ -311,6 +313,10 @@ def _sort_only():
         Field("EXE", -1, False, Group.EXE, lambda t, d, fr: t.exe or b"",
               text_cell(lambda t: (t.exe or b"").decode("utf-8", "surrogateescape")), variable=True),
     ]
+    for name, i in (("vMj", 0), ("vMn", 1)):
+        get = (lambda i: lambda t, d, fr: fr.faults.get(t.tid, (0, 0))[i])(i)
+        out.append(Field(name, 3, True, Group.STAT, get,
+                         (lambda g: lambda t, d, fr, w: cells.scale_num(g(t, d, fr), w, True))(get)))
     out.append(Field("SUPGIDS", -1, False, Group.SUPGROUPS, lambda t, d, fr: _supgids(t).encode(),
                      text_cell(_supgids), variable=True))
     out.append(Field("SUPGRPS", -1, False, Group.SUPGROUPS,
