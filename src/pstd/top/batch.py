@@ -150,6 +150,7 @@ class Batch:
         fr.etscale = cells.f32(100.0 / cells.f32(hz * cells.f32(sample.elapsed)))
         fr.mem_total_kib = mem.total or 1
         fr.faults = sample.faults
+        fr.boot_tics = int(sample.uptime * fr.hertz)
         lines = self._summary(sample, cpu, each, mem)
         out = [] if first else ["\n\n"]
         out.extend(summary.fit(line, self.cols) + "\n" for line in lines)

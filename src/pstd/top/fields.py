@@ -48,6 +48,8 @@ class Frame:
     cells: object = None
     """Screen cells of a character in a UTF-8 locale; None in the C locale."""
     utf8: bool = False
+    boot_tics: int = 0
+    """Ticks since boot at the sample (the library's boot_tics: uptime x Hz, truncated)."""
     faults: dict = Factory(dict)
     """Thread id -> (major, minor) page faults since the last sample (vMj, vMn)."""
 
@@ -245,6 +247,17 @@ def _wchan_text(t) -> str:
     return name.lstrip("_")
 
 
+def _utilization(t, frame, children: bool) -> float:
+    """Cpu share over the task's life, in percent (0 before its first tick of life)."""
+    life = frame.boot_tics - (t.start_time or 0)
+    if life <= 0:
+        return 0.0
+    tics = (t.utime or 0) + (t.stime or 0)
+    if children:
+        tics += (t.cutime or 0) + (t.cstime or 0)
+    return cells.f32(float(tics) * 100.0) / life
+
+
 def _supgids(t) -> str:
     """The library's supgid: the Groups: line's ids joined by ',', '-' when there are none."""
     return ",".join(str(g) for g in t.supgids) if t.supgids else "-"
@@ -308,8 +321,14 @@ def _sort_only():
               _num_cell(lambda t: t.autogroup_nice)),
         Field("STARTED", 7, True, Group.SCHED, num(lambda t: t.start_time or 0),
               _num_cell(lambda t: t.start_time)),
-        Field("ELAPSED", 7, True, Group.SCHED, num(lambda t: -(t.start_time or 0)),
+        Field("ELAPSED", 7, True, Group.SCHED, lambda t, d, fr: max(0, fr.boot_tics - (t.start_time or 0)),
               _num_cell(lambda t: t.start_time)),
+        Field("%CUU", 6, True, Group.STAT | Group.SCHED, lambda t, d, fr: _utilization(t, fr, False),
+              lambda t, d, fr, w: cells.scale_pcnt(_utilization(t, fr, False), w, True)),
+        Field("%CUC", 7, True, Group.STAT | Group.SCHED, lambda t, d, fr: _utilization(t, fr, True),
+              lambda t, d, fr, w: cells.scale_pcnt(_utilization(t, fr, True), w, True)),
+        Field("RSlk", 6, True, Group.MEM, num(lambda t: t.vm_lck_kb or 0),
+              _mem_cell(lambda t, fr: t.vm_lck_kb or 0)),
         Field("EXE", -1, False, Group.EXE, lambda t, d, fr: t.exe or b"",
               text_cell(lambda t: (t.exe or b"").decode("utf-8", "surrogateescape")), variable=True),
     ]

@@ -18,13 +18,15 @@ class Sample:
     """One refresh: the tasks in the backend's order, their tick deltas, the seconds since the last,
     and (when the sampler counts them) each thread id's (major, minor) fault deltas."""
 
-    __slots__ = ("tasks", "deltas", "elapsed", "faults")
+    __slots__ = ("tasks", "deltas", "elapsed", "faults", "uptime")
 
-    def __init__(self, tasks, deltas, elapsed, faults=None) -> None:
+    def __init__(self, tasks, deltas, elapsed, faults=None, uptime: float = 0.0) -> None:
         self.tasks = tasks
         self.deltas = deltas
         self.elapsed = elapsed
         self.faults = faults if faults is not None else {}
+        self.uptime = uptime
+        """/proc/uptime when the sample was taken (elapsed times and lifetime cpu shares)."""
 
 
 class Sampler:
@@ -81,4 +83,4 @@ class Sampler:
                 was = old.get(t.tid)
                 faults[t.tid] = (now[t.tid][0] - was[0], now[t.tid][1] - was[1]) if was else (0, 0)
             self._prev_faults = now
-        return Sample(tasks, deltas, elapsed, faults)
+        return Sample(tasks, deltas, elapsed, faults, up)
