@@ -166,3 +166,11 @@ def test_kernel_threads_like_top(tmp_path):
     for a, b in zip(outs["top"][1:], outs["pstd"][1:]):
         assert th.compare_rows(a, b, spans) is None, (a, b)
     assert any(b" rt " in row for row in outs["pstd"])
+
+
+def test_unknown_backend_like_the_ps_path(tmp_path):
+    for argv in (["top", "-b", "-n", "1"], ["-p", "1"]):
+        r = subprocess.run([sys.executable, "-m", "pstd", *argv], capture_output=True,
+                           env=dict(_env(tmp_path), PSTD_BACKEND="bogus"), timeout=30)
+        assert (r.returncode, r.stdout) == (1, b"")
+        assert r.stderr == b'pstd: unknown backend "bogus" in PSTD_BACKEND (choose from auto, procfs, netlink)\n'
