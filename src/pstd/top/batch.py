@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from pstd.top import cells, fields, summary
+from pstd.top import cells, fields, summary, view
 from pstd.top.options import SCREENMAX, W_MIN_COL, TopQuery
 from pstd.top.sample import Sampler
 
@@ -87,26 +87,6 @@ class Layout:
         return "".join(f.cell(task, delta, frame, w) for f, w in zip(self.fields, self.widths)).rstrip(" ")
 
 
-def _sort(sample, query: TopQuery, frame) -> list[int]:
-    """Row indexes in top's order: by the sort field, ties in the order the tasks were read."""
-    f = fields.field(query.sort_field)
-    keys = [f.key(t, d, frame) for t, d in zip(sample.tasks, sample.deltas)]
-    order = list(range(len(keys)))
-    order.sort(key=lambda i: (keys[i] is None, keys[i] if keys[i] is not None else 0),
-               reverse=query.sort_descending)
-    return order
-
-
-def _selected(task, query: TopQuery) -> bool:
-    if not query.user_filter:
-        return True
-    uid = query.user_uid
-    hit = task.euid == uid
-    if query.user_filter == "U" and not hit:
-        hit = uid in (task.ruid, task.suid, task.fsuid)
-    return hit == query.user_match
-
-
 class Batch:
     """Runs frames; injectable sleep and clock so tests can drive it."""
 
@@ -157,19 +137,9 @@ class Batch:
         body_rows = self.rows - len(lines) - 1
         out.append("\n" + self.layout.header())
         if sample.tasks and body_rows > 1:
-            shown = 0
-            limit = (self.query.maxtasks or body_rows) + 1
-            limit = min(body_rows, limit)
-            for i in _sort(sample, self.query, fr):
-                if shown + 1 >= limit:
-                    break
-                t, d = sample.tasks[i], sample.deltas[i]
-                if not self.query.idle and d <= 0:
-                    continue
-                if not _selected(t, self.query):
-                    continue
-                out.append("\n" + self.layout.row(t, d, fr))
-                shown += 1
+            limit = min(body_rows, (self.query.maxtasks or body_rows) + 1) - 1
+            for i in view.visible(sample, self.query, fr, limit):
+                out.append("\n" + self.layout.row(sample.tasks[i], sample.deltas[i], fr))
         return "".join(out)
 
     def _summary(self, sample, cpu, each, mem) -> list[str]:
