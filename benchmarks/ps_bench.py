@@ -4,6 +4,7 @@
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py               # N = 10,000
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --repeat 7
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --replay DIR
+    sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 10000 --top    # pstd top -b vs top -b
 
 ``--replay DIR`` adds a third tool for each command DIR holds a recording of (written in the test
 VM by ``netlink_bench.py --record``): ``replay_pstd.py``, the whole pstd program on its netlink
@@ -39,6 +40,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
+TOP_COMMANDS = [["-b", "-n", "1"], ["-b", "-n", "1", "-c"], ["-b", "-n", "3", "-d", "0.5"]]
+"""With --top: ``top ARGS`` against ``pstd top ARGS`` (whole runs: the 0.15 s first-frame pause and
+the delays are in both tools' wall time)."""
 CACHE = Path(os.environ.get("PSTD_CACHE", str(Path.home() / ".cache" / "pstd"))) / "bench"
 SPAWNER_C = r"""
 #include <signal.h>
@@ -195,6 +199,8 @@ def main() -> int:
     ap.add_argument("--ps", default="/bin/ps")
     ap.add_argument("--replay", help="also time replay_pstd.py (pstd on netlink, fed from the recordings "
                                      "netlink_bench.py --record wrote to this folder)")
+    ap.add_argument("--top", nargs="?", const="/usr/bin/top", default=None,
+                    help="compare pstd top -b with procps top -b (path, default /usr/bin/top) instead of ps")
     ap.add_argument("--inner", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--spawner", help=argparse.SUPPRESS)
     opts = ap.parse_args()
@@ -240,12 +246,13 @@ def main() -> int:
             proc.stdin.flush()
             return json.loads(proc.stdout.readline())
 
-        print(f"{'command':<16} {'ps wall':>8} {'pstd wall':>9} {'ratio':>6} {'ps cpu':>7} "
-              f"{'pstd cpu':>8} {'ratio':>6} {'ps RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
+        o = "top" if opts.top else "ps"  # the oracle's columns
+        print(f"{'command':<16} {o + ' wall':>8} {'pstd wall':>9} {'ratio':>6} {o + ' cpu':>7} "
+              f"{'pstd cpu':>8} {'ratio':>6} {o + ' RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
         replayed = []
-        for args in COMMANDS:
-            tools = [("ps", [opts.ps]), ("pstd", [opts.pstd])]
-            rec = recording_for(opts.replay, args)
+        for args in (TOP_COMMANDS if opts.top else COMMANDS):
+            tools = [("ps", [opts.top or opts.ps]), ("pstd", [opts.pstd] + (["top"] if opts.top else []))]
+            rec = None if opts.top else recording_for(opts.replay, args)
             if rec:
                 tools.append(("replay", [replay_python(opts.pstd), str(HERE / "replay_pstd.py"), rec]))
             res = {name: [] for name, _ in tools}
