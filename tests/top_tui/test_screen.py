@@ -1,0 +1,75 @@
+"""The table at many rows, in-place refreshes, sizes, and the header's figures."""
+
+from __future__ import annotations
+
+from tests.top_tui.conftest import drive, shown_pids, table_lines
+
+
+def test_10000_rows_only_visible_rows_are_formatted():
+    async def s(pilot, app):
+        h = app.table.size.height - 1
+        assert len(app.table.rows) == 10000
+        assert 0 < app.table.formatted <= 3 * h  # a paint or two of the visible rows, of 10,000
+        await pilot.press("pagedown", "pagedown", "end")
+        await pilot.pause()
+        assert app.table.formatted <= 8 * h
+        assert app.table.current() is app.table.rows[-1]
+    drive(s, n=10000)
+
+
+def test_refresh_keeps_cursor_and_scroll_position():
+    async def s(pilot, app):
+        await pilot.press("N")
+        for _ in range(30):
+            await pilot.press("down")
+        await pilot.pause()
+        cursor, scroll = app.table.cursor, app.table.scroll_offset.y
+        assert cursor == 30 and scroll > 0
+        app.refresh_data()
+        await pilot.pause()
+        assert (app.table.cursor, app.table.scroll_offset.y) == (cursor, scroll)
+        assert app.table.current().task.tid == 31
+    drive(s, n=200)
+
+
+def test_80x24_and_resize_to_160x48():
+    async def s(pilot, app):
+        lines = table_lines(app)
+        assert lines[0].split()[-1] == "COMMAND" and max(len(x) for x in lines) <= 80
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        lines = table_lines(app)
+        assert len(lines) > 30
+        cmd = app.table.widths[-1]
+        assert cmd >= 160 - 80 and lines[0].rstrip().endswith("COMMAND")
+    drive(s)
+
+
+def test_header_figures():
+    from pstd.top.tui.meters import header_lines
+    from pstd.top.tui.source import FakeSource
+
+    src = FakeSource(40, cpus=4)
+    snap = src.sample()
+    text = [t.plain for t in header_lines(snap, 80)]
+    # cpu k used 10(k+1)+5 of 10(k+1)+5+85-10k = 100 ticks
+    assert [x.split("]")[0].split()[-1] for x in text[:4]] == ["15.0%", "25.0%", "35.0%", "45.0%"]
+    assert text[4].startswith("Mem[") and "3.81G/7.63G" in text[4] and "488K/1.91G" not in text[4]
+    assert "Swp[" in text[4] and "488.3M/1.9G" in text[4].replace("1.91G", "1.9G")
+    states = "SSSSRSSDSSSSSZST"
+    zombies = sum(states[i % 16] == "Z" for i in range(40))
+    running = sum(states[i % 16] == "R" for i in range(40))
+    stopped = sum(states[i % 16] in "tT" for i in range(40))
+    assert text[5] == (f"Tasks: 40 total, {running} running, {40 - running - zombies - stopped} sleeping, "
+                       f"{stopped} stopped, {zombies} zombie")
+    assert text[6].startswith("Load average: 0.50 1.25 2.00  Uptime: 3 days, 04:05:06")
+    assert all(len(x) <= 80 for x in text)
+
+
+def test_no_color(monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    async def s(pilot, app):
+        assert app.no_color
+        assert shown_pids(app)
+    drive(s)
