@@ -1,0 +1,71 @@
+"""``pstd top`` in a real terminal (tmux): keys in, the screen read back, the terminal restored."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
+
+
+def _tmux(*args) -> str:
+    return subprocess.run(["tmux", "-L", "pstd-top-test", *args], capture_output=True, text=True,
+                          timeout=30).stdout
+
+
+def _screen() -> str:
+    return _tmux("capture-pane", "-p", "-t", "t")
+
+
+def _wait(pred, secs=60.0) -> str:
+    end = time.monotonic() + secs
+    while True:
+        text = _screen()
+        if pred(text) or time.monotonic() > end:
+            return text
+        time.sleep(0.3)
+
+
+@pytest.fixture
+def tmux_top(tmp_path):
+    if shutil.which("tmux") is None:
+        pytest.fail("tmux missing: scripts/bootstrap --test installs it")
+    pidfile = tmp_path / "pid"
+
+    def start(*args):
+        cmd = (f"cd {tmp_path} && echo $$ > {pidfile} && exec env PYTHONPATH={SRC} {sys.executable} -m pstd top "
+               + " ".join(args))
+        _tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24",
+              f"sh -c '{cmd}'; echo EXIT=$?; stty -a | tr \" \" \"\\n\" | grep -x -- \"-\\?echo\"; sleep 60")
+        return pidfile
+    yield start
+    _tmux("kill-server")
+
+
+def test_keys_in_screen_out_q_restores(tmux_top):
+    tmux_top("-d", "1", "-p", "1")
+    text = _wait(lambda t: "COMMAND" in t and "Tasks:" in t)
+    assert "PID USER" in text and "Load average:" in text
+    _tmux("send-keys", "-t", "t", "?")
+    assert "this help" in _wait(lambda t: "this help" in t)
+    _tmux("send-keys", "-t", "t", "Escape")
+    _wait(lambda t: "this help" not in t)
+    _tmux("send-keys", "-t", "t", "q")
+    text = _wait(lambda t: "EXIT=" in t)
+    assert "EXIT=0" in text
+    assert "COMMAND" not in text and "Tasks:" not in text  # the alternate screen is gone
+    assert "\necho\n" in text  # the tty echoes again (stty says "echo", not "-echo")
+    assert _tmux("display", "-p", "-t", "t", "#{alternate_on}").strip() == "0"
+
+
+def test_sigterm_restores(tmux_top):
+    pidfile = tmux_top("-d", "1", "-p", "1")
+    _wait(lambda t: "COMMAND" in t)
+    os.kill(int(pidfile.read_text()), 15)
+    text = _wait(lambda t: "EXIT=" in t)
+    assert "EXIT=0" in text and "Tasks:" not in text and "\necho\n" in text
