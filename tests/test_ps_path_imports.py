@@ -1,4 +1,4 @@
-"""The ps path must not import the heavy libraries of the other subcommands.
+"""The ps path and ``pstd top -b`` must not import the heavy libraries of the other subcommands.
 
 typer, rich, textual, pyroute2 and click each cost more start-up time than a whole
 ``pstd ax`` may take.  Checked two ways: ``-X importtime`` on the real console script, and
@@ -19,7 +19,9 @@ BANNED = ("typer", "rich", "textual", "pyroute2", "click")
 # Standard modules the ps path does without: dataclasses alone pulls in inspect, ast, dis and
 # tokenize, about 15 ms, so the ps path's data classes use pstd.plainclass instead.
 UNUSED_STDLIB = ("dataclasses", "inspect", "ast", "typing")
-COMMANDS = [["-p", "1", "-o", "pid="], ["ax"], ["aux"]]
+COMMANDS = [["-p", "1", "-o", "pid="], ["ax"], ["aux"],
+            ["top", "-b", "-n", "1"], ["top", "-b", "-n", "1", "-c", "-H", "-o", "USER"],
+            ["top", "-b", "-n", "2", "-d", "0.1", "-p", "1", "-E", "g"]]
 
 
 def _console_script() -> str:

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] == TOP:
         from pstd.top.main import run as top
 
-        return top(args[1:])
+        return top(args[1:], program=argv is None)
     if argv is None:
         # A ps run allocates a record per task and exits: the cyclic collector would
         # rescan those records again and again and find nothing (records hold no
@@ -68,11 +68,13 @@ def program() -> None:
 
     The interpreter's teardown frees every record and module one by one (a few percent
     of a large ``pstd ax``); run() has flushed stdout and stderr and folded their
-    failures into the status, so nothing is lost by skipping it.  Subcommands (Typer,
-    Textual) exit the ordinary way."""
+    failures into the status, so nothing is lost by skipping it; ``pstd top`` ends the same
+    way (its run() folds write failures into the status too).  The Typer subcommands exit
+    the ordinary way."""
     status = main()
     ps = sys.modules.get("pstd.ps.main")
-    if ps is None or ps.RETAIN is None:
+    top = sys.modules.get("pstd.top.main")  # its failures are folded into the status as run()'s
+    if top is None and (ps is None or ps.RETAIN is None):
         sys.exit(status)
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -23,6 +23,8 @@ from pstd.top.sample import Sampler
 PRIME_SECONDS = 0.15
 """top's LIB_USLEEP: the pause between its two samples before the first frame."""
 INT_MAX = 2**31 - 1
+ADJOIN = " ~6 ~1"
+"""What top puts between two summary entries on one line (markup: a blank, then another)."""
 
 
 def _env_number(environ, name: str) -> int:
@@ -166,8 +168,24 @@ class Batch:
         return "".join(out)
 
     def _summary(self, sample, cpu, each, mem) -> list[str]:
+        """The summary lines in top's markup.  With -1 (a line per cpu) top puts two cpus on
+        a line, and the Mem and Swap lines side by side (its "double up" default, which the
+        one-line %Cpu(s) view turns off)."""
         rows = self.rows
         lines: list[str] = []
+        double_up = 0 if self.query.cpu_summary else 1
+        pending = {"row": "", "tog": 0}
+
+        def see(text: str, nobuf: bool) -> None:
+            row = pending["row"] + text
+            if text and double_up and not nobuf:
+                pending["tog"] += 1
+                if pending["tog"] <= double_up:
+                    pending["row"] = row + ADJOIN
+                    return
+            pending["row"], pending["tog"] = "", 0
+            if row:
+                lines.append(row)
 
         def room(n: int) -> bool:
             return len(lines) + n < rows - 1
@@ -179,18 +197,21 @@ class Batch:
             lines.append(summary.tasks_line(summary.count_states(t.state for t in sample.tasks),
                                             self.query.threads))
             if self.query.cpu_summary:
-                lines.append(summary.cpu_line(summary.cpu_prefix(None), cpu))
+                see(summary.cpu_line(summary.cpu_prefix(None), cpu), True)
             else:
-                for n, d in each:
-                    lines.append(summary.cpu_line(summary.cpu_prefix(n), d))
+                for i, (n, d) in enumerate(each):
+                    see(summary.cpu_line(summary.cpu_prefix(n), d), i + 1 >= len(each))
                     if len(lines) + 1 >= rows - 1:
                         break
+            see("", True)
         if room(2):
-            lines.extend(summary.memory_lines(mem, self.query.summary_scale))
+            one, two = summary.memory_lines(mem, self.query.summary_scale)
+            see(one, False)
+            see(two, True)
         return lines
 
-    def run(self, write) -> None:
-        """Frames until -n is used up (forever without -n), ``write(text)`` each."""
+    def run(self, write, end: str = "\n") -> None:
+        """Frames until -n is used up (forever without -n), ``write(text)`` each, then ``end``."""
         left = self.query.iterations
         while True:
             write(self.frame_text())
@@ -199,4 +220,4 @@ class Batch:
             if left == 0:
                 break
             self.sleep(self.query.delay)
-        write("\n")
+        write(end)

@@ -215,7 +215,74 @@ def _defs():
         Field("USED", 6, True, M | Group.VMPARTS, lambda t, d, fr: _res(t, fr) + _swap(t, fr),
               _mem_cell(lambda t, fr: _res(t, fr) + _swap(t, fr))),
     ]
+    defs += _sort_only()
     return {f.name: f for f in defs}
+
+
+def _s_int(v):
+    """A value as the library's signed int holds it (loginuid 4294967295 is -1)."""
+    v = v or 0
+    return ((v + 2**31) % 2**32) - 2**31
+
+
+def _vers_key(text: str):
+    """strverscmp order, as the library sorts TTY: digit runs compare as numbers."""
+    import re
+
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.findall(r"\d+|\D+", text))
+
+
+def _wchan_text(t) -> str:
+    """The library's lookup_wchan: '-' when not waiting, '?' when unreadable, the kernel's
+    symbol without a leading '.' and underscores."""
+    if t.wchan is None:
+        return "?"
+    if t.wchan == "":
+        return "-"
+    name = t.wchan[1:] if t.wchan.startswith(".") else t.wchan
+    return name.lstrip("_")
+
+
+def _tty_text(t):
+    from pstd.ps.names import tty_name
+
+    return tty_name(t.tty or 0, t.pid)
+
+
+def _sort_only():
+    """Fields top shows only when a configuration file asks; pstd can sort by them (-o)."""
+    num = lambda get: (lambda t, d, fr: get(t))  # noqa: E731
+    text_cell = lambda get: (lambda t, d, fr, w: cells.make_str(str(get(t)), w, False))  # noqa: E731
+    ns = lambda kind: (lambda t: (t.ns or {}).get(kind, 0))  # noqa: E731
+    out = [
+        Field("TTY", 8, False, Group.TTY, lambda t, d, fr: _vers_key(_tty_text(t)), text_cell(_tty_text)),
+        Field("WCHAN", 10, False, Group.WCHAN, lambda t, d, fr: _wchan_text(t).encode(),
+              text_cell(_wchan_text)),
+        Field("Flags", 8, False, Group.SCHED, num(lambda t: t.flags), text_cell(lambda t: "%x" % (t.flags or 0))),
+        Field("OOMa", 5, True, Group.OOM, num(lambda t: _s_int(t.oom_adj)), _num_cell(lambda t: t.oom_adj)),
+        Field("OOMs", 4, True, Group.OOM, num(lambda t: _s_int(t.oom_score)), _num_cell(lambda t: t.oom_score)),
+        Field("LOGID", 5, True, Group.LOGIN, num(lambda t: _s_int(t.loginuid)),
+              _num_cell(lambda t: _s_int(t.loginuid))),
+        Field("AGID", 5, True, Group.AUTOGROUP,
+              num(lambda t: -1 if t.autogroup_id is None else t.autogroup_id), _num_cell(lambda t: t.autogroup_id)),
+        Field("AGNI", 4, True, Group.AUTOGROUP,
+              num(lambda t: 0 if t.autogroup_nice is None else t.autogroup_nice),
+              _num_cell(lambda t: t.autogroup_nice)),
+        Field("STARTED", 7, True, Group.SCHED, num(lambda t: t.start_time or 0),
+              _num_cell(lambda t: t.start_time)),
+        Field("ELAPSED", 7, True, Group.SCHED, num(lambda t: -(t.start_time or 0)),
+              _num_cell(lambda t: t.start_time)),
+        Field("EXE", -1, False, Group.EXE, lambda t, d, fr: t.exe or b"",
+              text_cell(lambda t: (t.exe or b"").decode("utf-8", "surrogateescape")), variable=True),
+    ]
+    for name, key in (("ioR", "read_bytes"), ("ioRop", "syscr"), ("ioW", "write_bytes"), ("ioWop", "syscw")):
+        get = (lambda k: lambda t: (t.io or {}).get(k, 0))(key)
+        out.append(Field(name, 6 if name in ("ioR", "ioW") else 5, True, Group.IO, num(get),
+                         (lambda g: lambda t, d, fr, w: cells.scale_num(g(t), w, True))(get)))
+    for name, kind in (("nsIPC", "ipc"), ("nsMNT", "mnt"), ("nsNET", "net"), ("nsPID", "pid"),
+                       ("nsUSER", "user"), ("nsUTS", "uts"), ("nsCGROUP", "cgroup"), ("nsTIME", "time")):
+        out.append(Field(name, 10, True, Group.NS, num(ns(kind)), _num_cell(ns(kind))))
+    return out
 
 
 FIELDS = _defs()

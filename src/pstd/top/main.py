@@ -25,6 +25,24 @@ def run_interactive(query, env, columns=None, readonly=False) -> int:
     return run(query, env, columns=columns, readonly=readonly)
 
 
+def terminal_type_known(environ) -> bool:
+    """Whether terminfo has an entry for $TERM (where ncurses looks: $TERMINFO, ~/.terminfo,
+    $TERMINFO_DIRS, /etc/terminfo, /lib/terminfo, /usr/share/terminfo)."""
+    term = environ.get("TERM") or ""
+    if not term or "/" in term:
+        return False
+    dirs = [environ.get("TERMINFO") or ""]
+    if environ.get("HOME"):
+        dirs.append(os.path.join(environ["HOME"], ".terminfo"))
+    dirs += (environ.get("TERMINFO_DIRS") or "").split(":")
+    dirs += ["/etc/terminfo", "/lib/terminfo", "/usr/share/terminfo"]
+    for d in filter(None, dirs):
+        for sub in (term[0], "%02x" % ord(term[0])):
+            if os.path.isfile(os.path.join(d, sub, term)):
+                return True
+    return False
+
+
 def _lookup_user(name: str):
     import pwd
 
@@ -34,7 +52,30 @@ def _lookup_user(name: str):
         return None
 
 
-def run(args: list[str], env=None) -> int:
+def signals_as_top(batch: bool) -> None:
+    """top's endings, for the program only (a library caller's dispositions are its own):
+    SIGINT, SIGTERM, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2 end a batch run with status 0 after a
+    newline on stdout; SIGHUP is ignored in batch mode (top runs under nohup)."""
+    import signal
+
+    def end(signo, frame):
+        if batch:
+            try:
+                os.write(1, b"\n")
+            except OSError:
+                pass
+        os._exit(0)
+
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2):
+        if sig == signal.SIGINT and signal.getsignal(sig) == signal.SIG_IGN:
+            continue
+        signal.signal(sig, end)
+    if batch:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def run(args: list[str], env=None, program: bool = False) -> int:
+    """``program``: pstd runs as the command (it may set signal dispositions)."""
     from pstd.env import Environment, stream_is_terminal
     from pstd.ps.errors import WriteError
 
@@ -55,7 +96,13 @@ def run(args: list[str], env=None) -> int:
         if query.batch and words != args:
             options.parse(args, fields.NAMES, _lookup_user)  # batch mode has no -o LIST nor --readonly
         query.pids = [os.getpid() if p == -1 else p for p in query.pids]
+        if program:
+            signals_as_top(query.batch)
         if not query.batch:
+            if not terminal_type_known(env.environ):
+                # top's setupterm fails and exits 1; its complaint goes to the /dev/null top
+                # keeps as stderr during start-up
+                return 1
             if not stream_is_terminal(0):
                 raise options.fail(options.FAILED_TTY)
             return run_interactive(query, env, columns=columns, readonly=readonly)
@@ -94,18 +141,24 @@ def _batch(query, env) -> int:
     utf8 = locale_is_utf8(env.environ)
     run = Batch(query, backend, env, utf8=utf8, cells_of=_wide if utf8 else None)
     out = env.stdout
+    closed = out.raw is None
+    if closed:
+        # top's start-up dup()s stderr, which takes the free descriptor 1: frames then go to
+        # stderr, the final newline goes nowhere, and the run succeeds
+        out = env.stderr
 
     def write(text: str) -> None:
         out.write(text.encode("utf-8", "surrogateescape"))
         out.flush()  # a pipeline reader sees each frame as it is made
 
     try:
-        run.run(write)
+        run.run(write, end="" if closed else "\n")
     except BrokenPipeError:
         return 0
-    except WriteError as e:
+    except WriteError:
         from pstd.env import program_name
 
-        env.stderr.write((e.text(program_name()) + "\n").encode())
+        # top's close_stdout reports the failure without its errno
+        env.stderr.write(f"{program_name()}: write error\n".encode())
         return 1
     return 0

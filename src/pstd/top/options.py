@@ -346,7 +346,7 @@ def parse(args: list[str], field_names, lookup_user=None) -> TopQuery:
             q.threads = True
             consumed = False
         elif ch == "h":
-            raise early_end(HELP + "\n")
+            raise early_end(HELP)
         elif ch == "i":
             q.idle = not q.idle
             q.maxtasks = 0
