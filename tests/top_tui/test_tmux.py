@@ -31,6 +31,11 @@ def _wait(pred, secs=60.0) -> str:
         time.sleep(0.3)
 
 
+def _ended(text: str) -> bool:
+    # the shell prints EXIT=status, then stty's word for the echo setting
+    return "EXIT=" in text and "echo" in text.split("EXIT=", 1)[1]
+
+
 @pytest.fixture
 def tmux_top(tmp_path):
     if shutil.which("tmux") is None:
@@ -56,16 +61,17 @@ def test_keys_in_screen_out_q_restores(tmux_top):
     _tmux("send-keys", "-t", "t", "Escape")
     _wait(lambda t: "this help" not in t)
     _tmux("send-keys", "-t", "t", "q")
-    text = _wait(lambda t: "EXIT=" in t)
+    text = _wait(_ended)
     assert "EXIT=0" in text
     assert "COMMAND" not in text and "Tasks:" not in text  # the alternate screen is gone
     assert "\necho\n" in text  # the tty echoes again (stty says "echo", not "-echo")
     assert _tmux("display", "-p", "-t", "t", "#{alternate_on}").strip() == "0"
 
 
-def test_sigterm_restores(tmux_top):
+@pytest.mark.parametrize("sig", [15, 3, 10])
+def test_signals_restore(tmux_top, sig):
     pidfile = tmux_top("-d", "1", "-p", "1")
     _wait(lambda t: "COMMAND" in t)
-    os.kill(int(pidfile.read_text()), 15)
-    text = _wait(lambda t: "EXIT=" in t)
+    os.kill(int(pidfile.read_text()), sig)
+    text = _wait(_ended)
     assert "EXIT=0" in text and "Tasks:" not in text and "\necho\n" in text

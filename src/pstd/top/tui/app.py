@@ -64,7 +64,7 @@ class TopApp(App):
 
     def __init__(self, source, columns=None, state=None, delay: float = 3.0, readonly: bool = False,
                  actions=None, cmdline: bool = False, utf8: bool = True, lookup_uid=None,
-                 handle_sigterm: bool = False) -> None:
+                 handle_signals: bool = False) -> None:
         super().__init__()
         self.source = source
         self.shown = list(columns or C.default())
@@ -75,7 +75,7 @@ class TopApp(App):
         self.cmdline = cmdline
         self.utf8 = utf8
         self.lookup_uid = lookup_uid or _lookup_uid
-        self.handle_sigterm = handle_sigterm
+        self.handle_signals = handle_signals
         self.paused = False
         self.follow_tid = None
         self.search_text = ""
@@ -101,11 +101,15 @@ class TopApp(App):
         self.table.focus()
         self.refresh_data()
         self._timer = self.set_interval(self.delay, self._tick)
-        if self.handle_sigterm:
+        if self.handle_signals:
             import asyncio
             import signal
 
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self.exit)
+            # top's endings, but through Textual's exit so that the terminal is restored first
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGALRM,
+                        signal.SIGUSR1, signal.SIGUSR2):
+                loop.add_signal_handler(sig, self.exit)
 
     def _pid_width(self) -> int:
         return max(5, len(str(self.source.pid_max)))
@@ -468,6 +472,6 @@ def run(query, env, columns=None, readonly: bool = False) -> int:
     source = LiveSource(backend, env, C.groups_for(shown), pids=query.pids)
     source.prime(query.threads)
     app = TopApp(source, shown, state, delay=query.delay or 0.5, readonly=readonly or query.secure,
-                 cmdline=query.cmdline, utf8=locale_is_utf8(env.environ), handle_sigterm=True)
+                 cmdline=query.cmdline, utf8=locale_is_utf8(env.environ), handle_signals=True)
     app.run()
     return 0 if app.return_code in (None, 0) else app.return_code
