@@ -358,3 +358,46 @@ def test_detail_enter_and_e(tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, Detail)
     drive(s)
+
+
+def test_filter_case_o_ignores_O_keeps():
+    async def s(pilot, app):
+        await pilot.press("o")
+        await type_text(pilot, "COMMAND=BASH")
+        assert shown_pids(app) and all(r.task.comm == "bash" for r in app.table.rows)
+        await pilot.press("equals_sign")
+        await pilot.press("O")
+        await type_text(pilot, "COMMAND=BASH")
+        assert shown_pids(app) == []
+        await pilot.press("equals_sign")
+        await pilot.press("O")
+        await type_text(pilot, "COMMAND=bash")
+        assert shown_pids(app) and all(r.task.comm == "bash" for r in app.table.rows)
+    drive(s)
+
+
+def test_htop_and_top_aliases():
+    from pstd.top.tui.screens import Detail, Prompt
+
+    async def s(pilot, app):
+        await pilot.press("Z")
+        assert app.paused
+        await pilot.press("Z")
+        for key in ("L", "f4", "f8", "d"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, Prompt), key
+            await pilot.press("escape")
+            await pilot.pause()
+        await pilot.press("N", "L")
+        await type_text(pilot, "cron")
+        first = app.table.current().task.tid
+        await pilot.press("ampersand")
+        assert app.table.current().task.tid == first + 16 and app.table.current().task.comm == "cron"
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, Detail)
+        await pilot.press("escape")
+        await pilot.press("f10")
+    app = drive(s)
+    assert app.return_code == 0 and not app.is_running

@@ -22,7 +22,7 @@ from pstd.top.tui.table import ProcessTable
 
 # (Textual keys, action, keys as the help screen and docs/top.md name them, what it does)
 KEYS = [
-    ("q", "quit", "q, Ctrl-C", "quit"),
+    ("q,f10", "quit", "q, F10, Ctrl-C", "quit"),
     ("question_mark,h,f1", "help", "?, h, F1", "this help"),
     ("P", "sort('%CPU')", "P", "sort by %CPU"),
     ("M", "sort('%MEM')", "M", "sort by %MEM"),
@@ -32,22 +32,24 @@ KEYS = [
     ("greater_than_sign", "sort_step(1)", ">", "sort by the column to the right"),
     ("R,I", "reverse", "R, I", "reverse the sort order"),
     ("d,s", "delay", "d, s", "set the refresh interval (seconds)"),
-    ("space,z", "pause", "space, z", "pause / resume refreshing"),
+    ("space,z,Z", "pause", "space, z, Z", "pause / resume refreshing"),
     ("V,t", "tree", "V, t", "tree view on / off"),
     ("v,plus,minus", "fold", "v, +, -", "tree view: fold / unfold the subtree under the cursor"),
     ("H", "threads", "H", "threads on / off"),
     ("u,U", "user", "u, U", "show one user's tasks (empty: everyone)"),
-    ("slash", "search", "/", "search the rows for text"),
-    ("n,f3", "search_next", "n, F3", "next match"),
-    ("o,O,backslash", "filter", "o, O, \\", "add a filter: FIELD=TEXT, FIELD>N, FIELD<N, !FIELD=TEXT, or text"),
+    ("slash,L", "search", "/, L", "search the rows for text"),
+    ("n,f3,ampersand", "search_next", "n, F3, &", "next match"),
+    ("o,backslash,f4", "filter(True)", "o, \\, F4",
+     "add a filter, case ignored: FIELD=TEXT, FIELD>N, FIELD<N, !FIELD=TEXT, or text (the command)"),
+    ("O", "filter(False)", "O", "add a filter, case kept"),
     ("equals_sign", "clear_filters", "=", "remove every filter"),
     ("i", "idle", "i", "hide / show tasks that used no cpu"),
     ("c", "cmdline", "c", "COMMAND: command line / name"),
     ("f,f2", "choose_columns", "f, F2", "choose the columns (top field names or ps specifiers)"),
     ("k,f9", "kill", "k, F9", "send a signal to the task under the cursor"),
-    ("r,f7", "renice", "r, F7", "renice the task under the cursor"),
+    ("r,f7,f8", "renice", "r, F7, F8", "renice the task under the cursor"),
     ("F", "follow", "F", "follow the task under the cursor when rows move"),
-    ("enter,e", "detail", "Enter, e", "details of the task under the cursor"),
+    ("enter,e,l", "detail", "Enter, e, l", "details of the task under the cursor"),
 ]
 MOVE_KEYS = [("Up, Down, PgUp, PgDn, Home, End", "move the cursor"),
              ("mouse", "click a header to sort by it (again: reverse), click a row to select it")]
@@ -301,12 +303,12 @@ class TopApp(App):
 
         self.push_screen(screens.Prompt("Which user (blank for all):"), done)
 
-    def action_filter(self) -> None:
+    def action_filter(self, ignore_case: bool = True) -> None:
         def done(text):
             if not text:
                 return
             try:
-                self.state.filters.append(view.parse_filter(text))
+                self.state.filters.append(view.parse_filter(text, ignore_case))
             except view.BadFilter as e:
                 self.say(str(e))
                 return

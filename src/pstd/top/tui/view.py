@@ -59,7 +59,7 @@ def parse_filter(text: str, ignore_case: bool = True) -> Filter:
     if not m:
         if not text:
             raise BadFilter("empty filter")
-        return Filter(C.make("args"), "=", text, negate, True, raw)
+        return Filter(C.make("args"), "=", text, negate, ignore_case, raw)
     name, op, value = m.group(1).strip(), m.group(2), m.group(3)
     try:
         column = C.make(name)
