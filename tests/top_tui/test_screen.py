@@ -73,3 +73,36 @@ def test_no_color(monkeypatch):
         assert app.no_color
         assert shown_pids(app)
     drive(s)
+
+
+def test_a_slow_source_is_read_in_a_worker_thread():
+    import threading
+
+    from pstd.top.tui.source import FakeSource
+
+    class Slow(FakeSource):
+        threaded = True
+
+        def __init__(self):
+            super().__init__(40)
+            self.where = set()
+
+        def sample(self, threads=False):
+            self.where.add(threading.current_thread() is threading.main_thread())
+            return super().sample(threads)
+
+    async def s(pilot, app):
+        for _ in range(50):
+            if app.refreshes >= 3:
+                break
+            await pilot.pause(0.1)
+        assert app.refreshes >= 3 and shown_pids(app)
+        await pilot.press("H")
+        for _ in range(50):
+            if len(shown_pids(app)) == 48:
+                break
+            await pilot.pause(0.1)
+        assert len(shown_pids(app)) == 48
+    src = Slow()
+    drive(s, source=src, delay=0.1)
+    assert src.where == {False}

@@ -86,6 +86,7 @@ class TopApp(App):
         self.rows: list = []
         self.refreshes = 0
         self._timer = None
+        self._sampling = False
         self.source.set_groups(C.groups_for(self.shown + self._sort_extra()))
 
     # ------------------------------------------------------------ layout
@@ -101,7 +102,7 @@ class TopApp(App):
     def on_mount(self) -> None:
         self.table.set_columns(self.shown, self._pid_width())
         self.table.focus()
-        self.refresh_data()
+        self.request_sample()
         self._timer = self.set_interval(self.delay, self._tick)
         if self.handle_signals:
             import asyncio
@@ -125,7 +126,35 @@ class TopApp(App):
     # -------------------------------------------------------------- data
     def _tick(self) -> None:
         if not self.paused:
+            self.request_sample()
+
+    def request_sample(self) -> None:
+        """A new snapshot: now, or (a source that reads slowly) from a worker thread, keys live meanwhile."""
+        if not getattr(self.source, "threaded", False):
             self.refresh_data()
+        elif not self._sampling:
+            self._sampling = True
+            threads = self.state.threads
+            self.run_worker(lambda: self._sample_in_thread(threads), thread=True, group="sample")
+
+    def _sample_in_thread(self, threads: bool) -> None:
+        try:
+            snap = self.source.sample(threads)
+        except Exception:
+            self.call_from_thread(self._sampled, None)
+            raise
+        self.call_from_thread(self._sampled, snap)
+
+    def _sampled(self, snap) -> None:
+        self._sampling = False
+        if snap is None:
+            return
+        if snap.threads != self.state.threads:
+            self.request_sample()  # H was pressed while it was read
+            return
+        self.snap = snap
+        self.refreshes += 1
+        self.redraw()
 
     def refresh_data(self) -> None:
         self.snap = self.source.sample(self.state.threads)
@@ -274,7 +303,7 @@ class TopApp(App):
 
     def action_threads(self) -> None:
         self.state.threads = not self.state.threads
-        self.refresh_data()
+        self.request_sample()
 
     def action_idle(self) -> None:
         self.state.idle = not self.state.idle
@@ -357,7 +386,7 @@ class TopApp(App):
             self.shown = cols
             self._regroup()
             self.table.set_columns(self.shown, self._pid_width())
-            self.refresh_data()
+            self.request_sample()
 
         now = ",".join(c.name for c in self.shown)
         self.push_screen(screens.Prompt("Columns (top fields or ps specifiers):", now,
@@ -418,7 +447,7 @@ class TopApp(App):
                 return
             err = self.actions.renice(pid, nice)
             self.say(err or f"PID {pid}: nice {nice}")
-            self.refresh_data()
+            self.request_sample()
 
         self.push_screen(screens.Prompt(f"Renice PID {pid} to value:"), done)
 

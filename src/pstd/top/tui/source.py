@@ -8,6 +8,7 @@ A source asks the backend only for the groups its columns need (``set_groups``).
 
 from __future__ import annotations
 
+import threading
 import time
 
 from pstd.model import Group, Task
@@ -35,7 +36,10 @@ class Snapshot:
 
 
 class LiveSource:
-    """The running system, through a pstd backend."""
+    """The running system, through a pstd backend.  ``sample`` may run in a worker thread:
+    one lock keeps the samplers' previous ticks consistent."""
+
+    threaded = True
 
     def __init__(self, backend, env, groups: Group, pids=(), utmp=None) -> None:
         from pstd.ps.context import read_boot_time
@@ -53,12 +57,17 @@ class LiveSource:
         self.system = summary.SystemReader(env.proc, env.clock, utmp or summary.UTMP)
         self.boot_time = float(read_boot_time(env.proc))
         self._samplers: dict = {}
+        self._lock = threading.Lock()
 
     @property
     def cpu_count(self) -> int:
         return self.system.cpu_count
 
     def set_groups(self, groups: Group) -> None:
+        with self._lock:
+            self._set_groups(groups)
+
+    def _set_groups(self, groups: Group) -> None:
         if Group(groups) != Group(self.groups):
             self.groups = groups
             for s in self._samplers.values():
@@ -74,9 +83,14 @@ class LiveSource:
         return s
 
     def prime(self, threads: bool = False) -> None:
-        self._sampler(threads)
+        with self._lock:
+            self._sampler(threads)
 
     def sample(self, threads: bool = False) -> Snapshot:
+        with self._lock:
+            return self._sample(threads)
+
+    def _sample(self, threads: bool) -> Snapshot:
         s = self._sampler(threads).sample()
         cpu, each = self.system.cpu_sample()
         return Snapshot(tasks=s.tasks, deltas=s.deltas, elapsed=s.elapsed, cpu=cpu, cpus=each,
