@@ -92,13 +92,13 @@ def test_a_slow_source_is_read_in_a_worker_thread():
             return super().sample(threads)
 
     async def s(pilot, app):
-        for _ in range(50):
+        for _ in range(300):
             if app.refreshes >= 3:
                 break
             await pilot.pause(0.1)
         assert app.refreshes >= 3 and shown_pids(app)
         await pilot.press("H")
-        for _ in range(50):
+        for _ in range(300):
             if len(shown_pids(app)) == 48:
                 break
             await pilot.pause(0.1)

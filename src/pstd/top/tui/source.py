@@ -114,7 +114,7 @@ class FakeSource:
 
     proc = "/nonexistent-proc"
 
-    def __init__(self, n: int = 40, cpus: int = 4, uid: int = 1000, users=(0, 1000, 33)) -> None:
+    def __init__(self, n: int = 40, cpus: int = 4, uid: int = 1, users=(0, 1, 33)) -> None:
         self.n = n
         self.hertz = 100
         self.page_size = 4096

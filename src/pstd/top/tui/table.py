@@ -77,7 +77,8 @@ class ProcessTable(ScrollView, can_focus=True):
     # -------------------------------------------------------------- layout
     def _layout(self) -> None:
         fixed = [C.width_of(c, self.pid_width) for c in self.columns]
-        room = max(self.size.width, 40)
+        # the room left of the vertical scrollbar: a line that fits it needs no horizontal one
+        room = max(self.scrollable_content_region.width or self.size.width, 40)
         used = sum(fixed) + max(len(fixed) - 1, 0)
         var = [i for i, c in enumerate(self.columns) if c.variable]
         if var:
@@ -126,7 +127,7 @@ class ProcessTable(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
-        width = self.size.width
+        width = self.scrollable_content_region.width or self.size.width
         if y == 0:
             strip = self._header_strip()
         else:
@@ -147,13 +148,14 @@ class ProcessTable(ScrollView, can_focus=True):
             h = c.header[:w]
             segs.append(Segment(h.rjust(w) if c.right else h.ljust(w), hot if c.name == self.sort_name else base))
         end = self._line_width()
-        if end < self.size.width + self.scroll_offset.x:
-            segs.append(Segment(" " * (self.size.width + self.scroll_offset.x - end), base))
+        room = (self.scrollable_content_region.width or self.size.width) + self.scroll_offset.x
+        if end < room:
+            segs.append(Segment(" " * (room - end), base))
         return Strip(segs)
 
     # -------------------------------------------------------------- cursor
     def _body_height(self) -> int:
-        return max(self.size.height - 1, 1)
+        return max((self.scrollable_content_region.height or self.size.height) - 1, 1)
 
     def _cursor_into_view(self) -> None:
         top = self.scroll_offset.y
