@@ -401,3 +401,23 @@ def test_htop_and_top_aliases():
         await pilot.press("f10")
     app = drive(s)
     assert app.return_code == 0 and not app.is_running
+
+
+def test_the_source_is_asked_only_for_what_is_shown():
+    from pstd.model import Group
+    from pstd.top.tui import columns as C
+
+    async def s(pilot, app):
+        g = app.source.groups
+        assert not g & (Group.CMDLINE | Group.STATM | Group.SCHED) and g & Group.CRED
+        await pilot.press("c")
+        assert app.source.groups & Group.CMDLINE
+        await pilot.press("c")
+        assert not app.source.groups & Group.CMDLINE
+        await pilot.press("M")  # %MEM is not shown: its pages are asked for, then sorted by
+        assert app.source.groups & Group.STATM and app.state.sort == "%MEM"
+        assert shown_pids(app)[0] == max(PIDS, key=lambda p: 100 + ((p - 1) * 613) % 20000)
+        await pilot.press("o")
+        await type_text(pilot, "bash")  # plain text filters the command line
+        assert app.source.groups & Group.CMDLINE
+    drive(s, columns=C.parse("PID,COMMAND"))

@@ -87,7 +87,7 @@ class TopApp(App):
         self.refreshes = 0
         self._timer = None
         self._sampling = False
-        self.source.set_groups(C.groups_for(self.shown + self._sort_extra()))
+        self._regroup()
 
     # ------------------------------------------------------------ layout
     def compose(self):
@@ -237,8 +237,10 @@ class TopApp(App):
         else:
             self.state.sort = name
             self.state.descending = name not in ("PID", "pid", "tid", "spid")
-        self._regroup()
-        self.redraw()
+        if self._regroup():
+            self.request_sample()  # the sort column reads what the shown ones do not
+        else:
+            self.redraw()
 
     def action_sort_step(self, step: int) -> None:
         names = [c.name for c in self.shown]
@@ -258,8 +260,12 @@ class TopApp(App):
             self.state.sort = name
         self.redraw()
 
-    def _regroup(self) -> None:
-        self.source.set_groups(C.groups_for(self.shown + self._sort_extra()))
+    def _regroup(self) -> bool:
+        """Ask the source for what the columns, the sort column and the filters read, nothing more."""
+        extra = self._sort_extra() + [f.column for f in self.state.filters]
+        before = self.source.groups
+        self.source.set_groups(C.groups_for(self.shown + extra, self.cmdline))
+        return self.source.groups != before
 
     # ------------------------------------------------------ refresh/pause
     def action_pause(self) -> None:
@@ -312,7 +318,7 @@ class TopApp(App):
     def action_cmdline(self) -> None:
         self.cmdline = not self.cmdline
         self._regroup()
-        self.redraw()
+        self.request_sample()
 
     # ---------------------------------------------------- filters/search
     def action_user(self) -> None:
@@ -341,7 +347,10 @@ class TopApp(App):
             except view.BadFilter as e:
                 self.say(str(e))
                 return
-            self.redraw()
+            if self._regroup():
+                self.request_sample()  # the filter reads what the shown columns do not
+            else:
+                self.redraw()
 
         self.push_screen(screens.Prompt("Add filter #%d:" % (len(self.state.filters) + 1),
                                         hint="FIELD=TEXT  FIELD>N  FIELD<N  !FIELD=TEXT  or TEXT (command)"), done)
@@ -500,7 +509,7 @@ def run(query, env, columns=None, readonly: bool = False) -> int:
                            idle=query.idle, tree=query.forest)
     if query.user_filter:
         state.uid = query.user_uid
-    source = LiveSource(backend, env, C.groups_for(shown), pids=query.pids)
+    source = LiveSource(backend, env, C.groups_for(shown, query.cmdline), pids=query.pids)
     source.prime(query.threads)
     app = TopApp(source, shown, state, delay=query.delay or 0.5, readonly=readonly or query.secure,
                  cmdline=query.cmdline, utf8=locale_is_utf8(env.environ), handle_signals=True)

@@ -72,8 +72,8 @@ def _from_top(name: str, header: str | None = None) -> Column:
     width = len(f.name) if f.variable else f.width
     if f.name in top_fields.WIDE_PID:
         width = -5  # resolved against pid_max by the table (see width_of)
-    groups = f.groups | (Group.CMDLINE if f.name == "COMMAND" else Group.NONE)
-    return Column(name, header or f.name, width, f.right, groups, f.variable, text, key)
+    # COMMAND reads the command line only when it shows it (-c, the c key): see groups_for
+    return Column(name, header or f.name, width, f.right, f.groups, f.variable, text, key)
 
 
 def _from_ps(col, header: str | None = None) -> Column:
@@ -139,8 +139,11 @@ def width_of(col: Column, pid_width: int) -> int:
     return col.width
 
 
-def groups_for(columns) -> Group:
+def groups_for(columns, cmdline: bool = False) -> Group:
+    """What a refresh must read for ``columns``; top's COMMAND adds the command line with ``cmdline``."""
     g = Group.BASE | Group.STAT | Group.CRED  # state counts, cpu deltas, the user filter
     for c in columns:
         g |= c.groups
+        if cmdline and c.name == "COMMAND":
+            g |= Group.CMDLINE
     return g
