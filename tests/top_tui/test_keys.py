@@ -160,18 +160,47 @@ def test_threads_H():
     drive(s)
 
 
-def test_user_filter_u():
+def test_user_filter_u_and_U():
+    from pstd.top.tui.source import FakeSource
+
+    class Setuid(FakeSource):
+        """pid 2's saved uid is 33 while its others are daemon's"""
+
+        def _task(self, pid, tid, i):
+            t = super()._task(pid, tid, i)
+            if pid == 2:
+                t.suid = 33
+            return t
+
+    www = [p for p in PIDS if (p - 1) % 3 == 2]
+
     async def s(pilot, app):
         await pilot.press("u")
         await type_text(pilot, "33")
-        assert sorted(shown_pids(app)) == [p for p in PIDS if (p - 1) % 3 == 2]
+        assert sorted(shown_pids(app)) == www
         await pilot.press("U")
+        await type_text(pilot, "www-data")
+        assert sorted(shown_pids(app)) == sorted(www + [2])
+        await pilot.press("u")
+        await type_text(pilot, "!www-data")
+        assert sorted(shown_pids(app)) == [p for p in PIDS if p not in www]
+        await pilot.press("u")
         await type_text(pilot, "")
         assert len(shown_pids(app)) == N
         await pilot.press("u")
         await type_text(pilot, "no-such-user-here")
         assert app.message == "Invalid user" and len(shown_pids(app)) == N
-    drive(s)
+    drive(s, source=Setuid(N))
+
+
+def test_iterations_n_end_the_screen():
+    async def s(pilot, app):
+        for _ in range(100):
+            if not app.is_running:
+                break
+            await pilot.pause(0.1)
+    app = drive(s, delay=0.1, iterations=3)
+    assert not app.is_running and app.refreshes == 3 and app.return_code == 0
 
 
 def test_search_slash_and_n():
@@ -224,14 +253,26 @@ def test_idle_i_and_cmdline_c():
     drive(s, size=(120, 30))  # at 80 columns top's default fields leave COMMAND 9 cells
 
 
-def test_column_chooser_f():
+def test_column_chooser_f_and_F2():
+    from pstd.top.tui.screens import ColumnChooser
+
     async def s(pilot, app):
         await pilot.press("f")
-        for _ in range(80):
+        await pilot.pause()
+        assert isinstance(app.screen, ColumnChooser)
+        await pilot.press("space")  # the first item is PID, shown: hide it
+        await pilot.press("enter")
+        await pilot.pause()
+        assert table_lines(app)[0].split()[:2] == ["USER", "PR"]
+        await pilot.press("f2")
+        await pilot.press("tab")  # to the typed list
+        for _ in range(120):
             await pilot.press("backspace")
         await type_text(pilot, "pid,comm,nice")
         assert table_lines(app)[0].split() == ["PID", "COMMAND", "NI"]
-        await pilot.press("F2")
+        await pilot.press("f", "escape")
+        await pilot.pause()
+        assert table_lines(app)[0].split() == ["PID", "COMMAND", "NI"]
     drive(s)
 
 

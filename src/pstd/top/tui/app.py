@@ -36,7 +36,8 @@ KEYS = [
     ("V,t", "tree", "V, t", "tree view on / off"),
     ("v,plus,minus", "fold", "v, +, -", "tree view: fold / unfold the subtree under the cursor"),
     ("H", "threads", "H", "threads on / off"),
-    ("u,U", "user", "u, U", "show one user's tasks (empty: everyone)"),
+    ("u", "user(False)", "u", "show one user's tasks by effective uid (!USER: all but; empty: everyone)"),
+    ("U", "user(True)", "U", "the same by real, effective, saved or filesystem uid"),
     ("slash,L", "search", "/, L", "search the rows for text"),
     ("n,f3,ampersand", "search_next", "n, F3, &", "next match"),
     ("o,backslash,f4", "filter(True)", "o, \\, F4",
@@ -66,7 +67,7 @@ class TopApp(App):
 
     def __init__(self, source, columns=None, state=None, delay: float = 3.0, readonly: bool = False,
                  actions=None, cmdline: bool = False, utf8: bool = True, lookup_uid=None,
-                 handle_signals: bool = False) -> None:
+                 handle_signals: bool = False, iterations: int = 0) -> None:
         super().__init__()
         self.source = source
         self.shown = list(columns or C.default())
@@ -78,6 +79,7 @@ class TopApp(App):
         self.utf8 = utf8
         self.lookup_uid = lookup_uid or _lookup_uid
         self.handle_signals = handle_signals
+        self.iterations = max(iterations, 0)
         self.paused = False
         self.follow_tid = None
         self.search_text = ""
@@ -125,7 +127,9 @@ class TopApp(App):
 
     # -------------------------------------------------------------- data
     def _tick(self) -> None:
-        if not self.paused:
+        if self.iterations and self.refreshes >= self.iterations:
+            self.exit()  # top's -n: the last frame stayed up for one delay
+        elif not self.paused:
             self.request_sample()
 
     def request_sample(self) -> None:
@@ -204,7 +208,8 @@ class TopApp(App):
         if self.state.threads:
             on.append("threads")
         if self.state.uid >= 0:
-            on.append(f"uid={self.state.uid}")
+            on.append(("uid!=" if self.state.uid_invert else "uid=") + str(self.state.uid)
+                      + (" (any)" if self.state.any_uid else ""))
         on.extend(f.text for f in self.state.filters)
         if self.follow_tid is not None:
             on.append(f"follow {self.follow_tid}")
@@ -321,11 +326,14 @@ class TopApp(App):
         self.request_sample()
 
     # ---------------------------------------------------- filters/search
-    def action_user(self) -> None:
+    def action_user(self, any_uid: bool = False) -> None:
         def done(text):
             if text is None:
                 return
             text = text.strip()
+            invert = text.startswith("!")
+            if invert:
+                text = text[1:]
             if not text:
                 self.state.uid = -1
             else:
@@ -333,7 +341,7 @@ class TopApp(App):
                 if uid is None:
                     self.say("Invalid user")
                     return
-                self.state.uid = uid
+                self.state.uid, self.state.any_uid, self.state.uid_invert = uid, any_uid, invert
             self.redraw()
 
         self.push_screen(screens.Prompt("Which user (blank for all):"), done)
@@ -397,9 +405,8 @@ class TopApp(App):
             self.table.set_columns(self.shown, self._pid_width())
             self.request_sample()
 
-        now = ",".join(c.name for c in self.shown)
-        self.push_screen(screens.Prompt("Columns (top fields or ps specifiers):", now,
-                                        hint="e.g. PID,USER,%CPU,RES,COMMAND or pid,user,%cpu,rss,args"), done)
+        names = [n for n in fields.NAMES if n in fields.FIELDS]
+        self.push_screen(screens.ColumnChooser([c.name for c in self.shown], names), done)
 
     # ------------------------------------------------------------ acting
     def action_follow(self) -> None:
@@ -508,10 +515,11 @@ def run(query, env, columns=None, readonly: bool = False) -> int:
     state = view.ViewState(sort=query.sort_field, descending=query.sort_descending, threads=query.threads,
                            idle=query.idle, tree=query.forest)
     if query.user_filter:
-        state.uid = query.user_uid
+        state.uid, state.any_uid, state.uid_invert = query.user_uid, query.user_filter == "U", not query.user_match
     source = LiveSource(backend, env, C.groups_for(shown, query.cmdline), pids=query.pids)
     source.prime(query.threads)
     app = TopApp(source, shown, state, delay=query.delay or 0.5, readonly=readonly or query.secure,
-                 cmdline=query.cmdline, utf8=locale_is_utf8(env.environ), handle_signals=True)
+                 cmdline=query.cmdline, utf8=locale_is_utf8(env.environ), handle_signals=True,
+                 iterations=query.iterations)
     app.run()
     return 0 if app.return_code in (None, 0) else app.return_code

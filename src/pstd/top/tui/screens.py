@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets import Input, Label, OptionList, SelectionList, Static
 from textual.widgets.option_list import Option
 
 from pstd.top.tui import detail
@@ -38,6 +38,43 @@ class Prompt(ModalScreen):
 
     def on_input_submitted(self, event) -> None:
         self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ColumnChooser(ModalScreen):
+    """top's field management and htop's F2 in one: tick fields in a list (space), or type a list
+    of top field names and ps specifiers; Enter applies, Esc cancels.  Dismissed with the list text."""
+
+    DEFAULT_CSS = _BOX.replace("{name}", "ColumnChooser") + "ColumnChooser SelectionList { height: 14; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "apply", "Apply", priority=True)]
+
+    def __init__(self, shown: list[str], names: list[str]) -> None:
+        super().__init__()
+        self.shown = list(shown)
+        self.names = list(dict.fromkeys(self.shown + list(names)))
+
+    def compose(self):
+        with Vertical():
+            yield Label("Columns: space shows / hides, Enter applies, Esc cancels")
+            yield SelectionList(*[(n, n, n in self.shown) for n in self.names], id="fields")
+            yield Label(Text("or type them (top names or ps specifiers, e.g. pid,user,%cpu,rss,args):",
+                             style="dim"))
+            yield Input(value=",".join(self.shown), id="list")
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def on_selection_list_selected_changed(self, event) -> None:
+        chosen = set(event.selection_list.selected)
+        keep = [n for n in self.shown if n in chosen]
+        keep += [n for n in self.names if n in chosen and n not in keep]
+        self.shown = keep
+        self.query_one("#list", Input).value = ",".join(keep)
+
+    def action_apply(self) -> None:
+        self.dismiss(self.query_one("#list", Input).value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

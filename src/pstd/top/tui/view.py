@@ -83,6 +83,10 @@ class ViewState:
     """Tree view: tids whose subtrees are folded."""
     uid: int = -1
     """User filter: only tasks with this effective uid; -1 for everyone."""
+    any_uid: bool = False
+    """top's -U / U: the real, effective, saved or filesystem uid."""
+    uid_invert: bool = False
+    """top's ``!USER``: every task but that user's."""
     filters: list = Factory(list)
     idle: bool = True
     threads: bool = False
@@ -127,8 +131,10 @@ def sort_column(state: ViewState, shown):
 def build(snap, shown, ctx, state: ViewState) -> list[Row]:
     rows = []
     for t, d in zip(snap.tasks, snap.deltas):
-        if state.uid >= 0 and t.euid != state.uid:
-            continue
+        if state.uid >= 0:
+            hit = t.euid == state.uid or (state.any_uid and state.uid in (t.ruid, t.suid, t.fsuid))
+            if hit == state.uid_invert:
+                continue
         if not state.idle and d <= 0:
             continue
         if state.filters and not all(f.matches(t, d, ctx) for f in state.filters):
