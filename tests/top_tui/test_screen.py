@@ -106,3 +106,47 @@ def test_a_slow_source_is_read_in_a_worker_thread():
     src = Slow()
     drive(s, source=src, delay=0.1)
     assert src.where == {False}
+
+
+def test_values_a_backend_could_not_read_do_not_break_the_row():
+    from pstd.model import Task
+    from pstd.top.tui import columns as C
+    from pstd.top.tui.source import FakeSource
+
+    class Sparse(FakeSource):
+        def sample(self, threads=False):
+            snap = super().sample(threads)
+            bare = Task(9999)
+            bare.state, bare.comm, bare.ppid = "S", "gone", 1
+            snap.tasks.append(bare)
+            snap.deltas.append(0)
+            return snap
+
+    cols = C.default() + C.parse("rss,etime,wchan,args")
+
+    async def s(pilot, app):
+        await pilot.press("N", "R")
+        assert app.table.current().task.tid == 9999
+        line = table_lines(app)[1]
+        assert line.split()[0] == "9999" and "gone" in line
+    drive(s, source=Sparse(10), columns=cols, size=(200, 30))
+
+
+def test_click_a_row_selects_it_and_threads_sit_under_their_process_in_the_tree():
+    async def s(pilot, app):
+        await pilot.press("N")
+        await pilot.click("#table", offset=(3, 4))
+        await pilot.pause()
+        assert app.table.cursor == 3 and app.table.current().task.tid == 4
+        await pilot.press("H", "V")
+        rows = app.table.rows
+        tids = [r.task.tid for r in rows]
+        threads = [r for r in rows if r.task.tid != r.task.pid]
+        assert len(threads) == 8
+        for r in threads:
+            i, p = tids.index(r.task.tid), tids.index(r.task.pid)
+            # inside its process's subtree, one level below it
+            assert p < i and all(len(x.prefix) > len(rows[p].prefix) for x in rows[p + 1:i + 1])
+            assert len(r.prefix) == (len(rows[p].prefix) + 2 if rows[p].prefix else 3)
+            assert r.prefix.rstrip()[-2] in "├└"
+    drive(s)

@@ -44,7 +44,10 @@ class Column:
 
     def text(self, task, delta, ctx: Context, width: int) -> str:
         """Exactly ``width`` cells (too long: cut with '+', as top cuts)."""
-        s = self._text(task, delta, ctx, width)
+        try:
+            s = self._text(task, delta, ctx, width)
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+            s = "-"  # a value the backend could not read (the task went away mid-read, say)
         if len(s) > width:
             s = s[:max(width - 1, 0)] + "+"
         return s.rjust(width) if self.right else s.ljust(width)
