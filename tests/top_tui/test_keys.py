@@ -462,3 +462,20 @@ def test_the_source_is_asked_only_for_what_is_shown():
         await type_text(pilot, "bash")  # plain text filters the command line
         assert app.source.groups & Group.CMDLINE
     drive(s, columns=C.parse("PID,COMMAND"))
+
+
+def test_detail_sections_left_right():
+    from textual.widgets import TabbedContent
+
+    from pstd.top.tui.detail import SECTIONS
+
+    async def s(pilot, app):
+        await pilot.press("enter")
+        await pilot.pause()
+        tabs = app.screen.query_one(TabbedContent)
+        assert tabs.active == f"sec-{SECTIONS[0]}"
+        await pilot.press("right", "right")
+        assert tabs.active == f"sec-{SECTIONS[2]}"
+        await pilot.press("left", "left", "left")
+        assert tabs.active == f"sec-{SECTIONS[-1]}"
+    drive(s)

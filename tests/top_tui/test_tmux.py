@@ -13,8 +13,11 @@ import pytest
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
 
 
+SOCKET = ["pstd-top-test"]
+
+
 def _tmux(*args) -> str:
-    return subprocess.run(["tmux", "-L", "pstd-top-test", *args], capture_output=True, text=True,
+    return subprocess.run(["tmux", "-L", SOCKET[0], *args], capture_output=True, text=True,
                           timeout=30).stdout
 
 
@@ -41,6 +44,8 @@ def tmux_top(tmp_path):
     if shutil.which("tmux") is None:
         pytest.fail("tmux missing: scripts/bootstrap --test installs it")
     pidfile = tmp_path / "pid"
+    # a server of its own per test: a previous one may still be going away
+    SOCKET[0] = f"pstd-top-test-{os.getpid()}-{tmp_path.name}"
 
     def start(*args):
         cmd = (f"cd {tmp_path} && echo $$ > {pidfile} && exec env PYTHONPATH={SRC} {sys.executable} -m pstd top "
@@ -71,7 +76,7 @@ def test_keys_in_screen_out_q_restores(tmux_top):
 @pytest.mark.parametrize("sig", [15, 3, 10])
 def test_signals_restore(tmux_top, sig):
     pidfile = tmux_top("-d", "1", "-p", "1")
-    _wait(lambda t: "COMMAND" in t)
+    assert "COMMAND" in _wait(lambda t: "COMMAND" in t)
     os.kill(int(pidfile.read_text()), sig)
     text = _wait(_ended)
     assert "EXIT=0" in text and "Tasks:" not in text and "\necho\n" in text

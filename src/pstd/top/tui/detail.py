@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-SECTIONS = ("status", "cmdline", "environ", "limits", "fds", "maps", "cgroup")
+SECTIONS = ("cmdline", "environ", "fds", "maps", "limits", "cgroup", "status")
 MAX_BYTES = 1 << 20
 
 

@@ -166,24 +166,42 @@ class Help(ModalScreen):
 
 
 class Detail(ModalScreen):
-    """/proc/PID of the process under the cursor, each section as procfs shows it to this user."""
+    """/proc/PID of the process under the cursor, a tab per section, each as procfs shows it to
+    this user.  Left and Right (h, l) switch sections."""
 
     DEFAULT_CSS = """
-    Detail > VerticalScroll { width: 100%; height: 100%; background: $surface; padding: 0 1; }
-    Detail .section { text-style: bold; background: $primary; }
+    Detail { background: $surface; }
+    Detail > Vertical { width: 100%; height: 100%; }
+    Detail #detail-title { text-style: bold; background: $primary; width: 100%; }
+    Detail TabbedContent { height: 1fr; }
+    Detail TabPane { padding: 0 1; }
     """
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+    BINDINGS = [Binding("escape,q", "close", "Close"), Binding("right,l", "tab(1)", "Next", show=False),
+                Binding("left,h", "tab(-1)", "Previous", show=False)]
 
     def __init__(self, proc: str, pid: int, title: str, reader=detail.sections) -> None:
         super().__init__()
         self.proc, self.pid, self.title, self.reader = proc, pid, title, reader
 
     def compose(self):
-        with VerticalScroll(id="detail"):
-            yield Static(Text(f"PID {self.pid}: {self.title}   (Esc closes)", style="bold"))
-            for name, ok, text in self.reader(self.proc, self.pid):
-                yield Static(name, classes="section", id=f"sec-{name}")
-                yield Static(Text(text, style="" if ok else "italic"), id=f"body-{name}")
+        from textual.widgets import TabbedContent, TabPane
+
+        with Vertical():
+            yield Static(Text(f" PID {self.pid}: {self.title}    Left/Right: section    Esc: close"),
+                         id="detail-title")
+            with TabbedContent(id="sections"):
+                for name, ok, text in self.reader(self.proc, self.pid):
+                    with TabPane(name, id=f"sec-{name}"):
+                        with VerticalScroll():
+                            yield Static(Text(text, style="" if ok else "italic"), id=f"body-{name}")
+
+    def action_tab(self, step: int) -> None:
+        from textual.widgets import TabbedContent
+
+        tabs = self.query_one(TabbedContent)
+        ids = [f"sec-{name}" for name in detail.SECTIONS]
+        i = ids.index(tabs.active) if tabs.active in ids else 0
+        tabs.active = ids[(i + step) % len(ids)]
 
     def action_close(self) -> None:
         self.dismiss(None)
