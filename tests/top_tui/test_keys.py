@@ -26,8 +26,6 @@ def test_main_screen_default_columns_and_cpu_order():
 
 
 def test_sort_keys_P_M_T_N():
-    from tests.top_tui.conftest import DELTA  # noqa: F401
-
     res = {p: 100 + ((p - 1) * 613) % 20000 for p in PIDS}
     tics = {p: ((p - 1) * 37) % 500 + ((p - 1) * 11) % 300 for p in PIDS}
 
