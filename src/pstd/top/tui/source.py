@@ -35,6 +35,10 @@ class Snapshot:
     boot_time: float = 0.0
 
 
+PRIME_SECONDS = 0.15
+"""top's pause between its first two samples (batch.PRIME_SECONDS)."""
+
+
 class LiveSource:
     """The running system, through a pstd backend.  ``sample`` may run in a worker thread:
     one lock keeps the samplers' previous ticks consistent."""
@@ -58,6 +62,7 @@ class LiveSource:
         self.boot_time = float(read_boot_time(env.proc))
         self._samplers: dict = {}
         self._lock = threading.Lock()
+        self.sleep = time.sleep
 
     @property
     def cpu_count(self) -> int:
@@ -73,13 +78,16 @@ class LiveSource:
             for s in self._samplers.values():
                 s.groups = Group(groups) | Group.STAT
 
-    def _sampler(self, threads: bool):
+    def _sampler(self, threads: bool, settle: bool = False):
         from pstd.top.sample import Sampler
 
         s = self._samplers.get(threads)
         if s is None:
             s = self._samplers[threads] = Sampler(self.backend, self.groups, threads, self.pids, self.proc)
             s.sample()  # the first deltas would count every tick since each task began
+            if settle:
+                # as top primes: a short interval before the first deltas that are shown
+                self.sleep(PRIME_SECONDS)
         return s
 
     def prime(self, threads: bool = False) -> None:
@@ -91,7 +99,7 @@ class LiveSource:
             return self._sample(threads)
 
     def _sample(self, threads: bool) -> Snapshot:
-        s = self._sampler(threads).sample()
+        s = self._sampler(threads, settle=True).sample()
         cpu, each = self.system.cpu_sample()
         return Snapshot(tasks=s.tasks, deltas=s.deltas, elapsed=s.elapsed, cpu=cpu, cpus=each,
                         memory=self.system.memory(), load=self.system.loadavg(),
