@@ -62,6 +62,18 @@ def test_sort_column_left_right_and_reverse():
     drive(s)
 
 
+def test_sort_menu_f6():
+    async def s(pilot, app):
+        await pilot.press("f6")
+        await pilot.pause()
+        await pilot.press("home", "enter")  # the first column: PID
+        await pilot.pause()
+        assert app.state.sort == "PID" and shown_pids(app)[0] == 40  # still high to low
+        await pilot.press("f6", "down", "escape")
+        assert app.state.sort == "PID"
+    drive(s)
+
+
 def test_click_header_sorts_by_that_column():
     async def s(pilot, app):
         line = table_lines(app)[0]

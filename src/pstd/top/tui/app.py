@@ -31,6 +31,7 @@ KEYS = [
     ("less_than_sign", "sort_step(-1)", "<", "sort by the column to the left"),
     ("greater_than_sign", "sort_step(1)", ">", "sort by the column to the right"),
     ("R,I", "reverse", "R, I", "reverse the sort order"),
+    ("f6", "sort_menu", "F6", "choose the sort column from a list"),
     ("d,s", "delay", "d, s", "set the refresh interval (seconds)"),
     ("space,z,Z", "pause", "space, z, Z", "pause / resume refreshing"),
     ("V,t", "tree", "V, t", "tree view on / off"),
@@ -252,6 +253,15 @@ class TopApp(App):
         i = names.index(self.state.sort) if self.state.sort in names else 0
         self.state.sort = names[max(0, min(len(names) - 1, i + step))]
         self.redraw()
+
+    def action_sort_menu(self) -> None:
+        def done(name):
+            if name is not None:
+                self.state.sort = name
+                self.redraw()
+
+        self.push_screen(screens.Choice("Sort by:", [(c.name, c.header) for c in self.shown], self.state.sort),
+                         done)
 
     def action_reverse(self) -> None:
         self.state.descending = not self.state.descending

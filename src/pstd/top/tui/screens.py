@@ -80,6 +80,35 @@ class ColumnChooser(ModalScreen):
         self.dismiss(None)
 
 
+class Choice(ModalScreen):
+    """Pick one of ``options`` [(id, text), ...], ``current`` highlighted; dismissed with the id or None."""
+
+    DEFAULT_CSS = _BOX.replace("{name}", "Choice") + "Choice OptionList { height: auto; max-height: 16; }"
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, question: str, options, current=None) -> None:
+        super().__init__()
+        self.question, self.options, self.current = question, list(options), current
+
+    def compose(self):
+        with Vertical():
+            yield Label(self.question)
+            yield OptionList(*[Option(text, id=str(k)) for k, (_, text) in enumerate(self.options)])
+
+    def on_mount(self) -> None:
+        opts = self.query_one(OptionList)
+        ids = [i for i, _ in self.options]
+        if self.current in ids:
+            opts.highlighted = ids.index(self.current)
+        opts.focus()
+
+    def on_option_list_option_selected(self, event) -> None:
+        self.dismiss(self.options[int(event.option.id)][0])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class SignalPicker(ModalScreen):
     """The signals by number and name, SIGTERM chosen; dismissed with the number or None."""
 
