@@ -150,3 +150,16 @@ def test_click_a_row_selects_it_and_threads_sit_under_their_process_in_the_tree(
             assert len(r.prefix) == (len(rows[p].prefix) + 2 if rows[p].prefix else 3)
             assert r.prefix.rstrip()[-2] in "├└"
     drive(s)
+
+
+def test_many_cpus_keep_the_header_small():
+    from pstd.top.tui.meters import header_lines
+    from pstd.top.tui.source import FakeSource
+
+    for cpus, width, meter_lines in ((16, 80, 4), (64, 80, 1), (64, 200, 4)):
+        snap = FakeSource(10, cpus=cpus).sample()
+        text = [t.plain for t in header_lines(snap, width)]
+        assert len(text) == meter_lines + 3, (cpus, width)
+        assert all(len(x) <= width for x in text)
+        shown = sum(x.count("%]") for x in text[:meter_lines])
+        assert shown == (cpus if meter_lines > 1 else 1)
