@@ -40,11 +40,12 @@ def test_column_names():
 
 
 def _run(cmd, env=None):
-    return subprocess.run(cmd, capture_output=True, timeout=60, env=env)
+    return subprocess.run(cmd, capture_output=True, timeout=60, env=env, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("args", [["-b", "-n", "1", "-o", "pid,user"], ["-b", "--readonly", "-n", "1"],
-                                  ["-o", "pid,user", "-b", "-n", "1", "-d", "x"]])
+                                  ["-o", "pid,user", "-b", "-n", "1", "-d", "x"],
+                                  ["-o", "pid,user", "-n", "1"], ["--readonly"]])  # stdin no tty
 def test_batch_answers_as_top(args):
     top = shutil.which("top")
     if top is None:
@@ -52,6 +53,7 @@ def test_batch_answers_as_top(args):
     env = dict(os.environ, PYTHONPATH=SRC)
     want = _run(["top", *args])  # getopt names argv[0] in its complaints
     got = _run([sys.executable, "-m", "pstd", "top", *args], env)
+    assert want.returncode != 0 or want.stderr  # the case is one top refuses
     assert (got.returncode, got.stderr) == (want.returncode, want.stderr)
 
 

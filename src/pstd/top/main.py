@@ -99,6 +99,8 @@ def run(args: list[str], env=None, program: bool = False) -> int:
         if program:
             signals_as_top(query.batch)
         if not query.batch:
+            if words != args and not (terminal_type_known(env.environ) and stream_is_terminal(0)):
+                options.parse(args, fields.NAMES, _lookup_user)  # no screen: top's own answer
             if not terminal_type_known(env.environ):
                 # top's setupterm fails and exits 1; its complaint goes to the /dev/null top
                 # keeps as stderr during start-up
