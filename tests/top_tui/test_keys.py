@@ -455,23 +455,40 @@ def test_htop_and_top_aliases():
 
 
 def test_the_source_is_asked_only_for_what_is_shown():
+    """``groups``: read of every task; ``lazy``: only of the rows drawn."""
     from pstd.model import Group
     from pstd.top.tui import columns as C
 
     async def s(pilot, app):
-        g = app.source.groups
-        assert not g & (Group.CMDLINE | Group.STATM | Group.SCHED) and g & Group.CRED
+        src = app.source
+        assert src.groups == Group.BASE | Group.STAT and src.lazy == Group.NONE
+        await pilot.press("c")  # the command line of the rows drawn only
+        assert src.lazy == Group.CMDLINE and not src.groups & Group.CMDLINE
         await pilot.press("c")
-        assert app.source.groups & Group.CMDLINE
-        await pilot.press("c")
-        assert not app.source.groups & Group.CMDLINE
-        await pilot.press("M")  # %MEM is not shown: its pages are asked for, then sorted by
-        assert app.source.groups & Group.STATM and app.state.sort == "%MEM"
+        assert not (src.groups | src.lazy) & Group.CMDLINE
+        await pilot.press("M")  # %MEM is not shown: its pages are read of every task, then sorted by
+        assert src.groups & Group.STATM and app.state.sort == "%MEM"
         assert shown_pids(app)[0] == max(PIDS, key=lambda p: 100 + ((p - 1) * 613) % 20000)
+        await pilot.press("u")
+        await type_text(pilot, "0")  # the user filter reads every task's uids
+        assert src.groups & Group.CRED
+        await pilot.press("equals_sign")
+        assert not src.groups & Group.CRED
         await pilot.press("o")
-        await type_text(pilot, "bash")  # plain text filters the command line
-        assert app.source.groups & Group.CMDLINE
+        await type_text(pilot, "bash")  # plain text filters every command line
+        assert src.groups & Group.CMDLINE
     drive(s, columns=C.parse("PID,COMMAND"))
+
+
+def test_default_columns_read_stat_of_every_task_and_the_rest_of_the_rows_drawn():
+    from pstd.model import Group
+
+    async def s(pilot, app):
+        src = app.source
+        assert src.groups == Group.BASE | Group.STAT
+        assert src.lazy == Group.CRED | Group.STATM | Group.SCHED
+        assert 0 < src.fills <= 3 * (app.table.size.height - 1) and len(app.table.rows) == 5000
+    drive(s, n=5000)
 
 
 def test_detail_sections_left_right():

@@ -71,3 +71,48 @@ def test_set_groups_reaches_every_sampler():
     src.sample(True)
     assert b.groups[-1] & Group.CMDLINE and b.groups[-2] & Group.CMDLINE
     assert all(g & Group.STAT for g in b.groups) and not b.groups[0] & Group.CMDLINE
+
+
+def test_lazy_groups_are_read_only_for_the_rows_filled():
+    from pstd.model import Group, Strategy
+
+    class Filler:
+        def __init__(self):
+            self.asked = []
+
+        def dump(self, strategy, groups, pid=None):
+            self.asked.append((strategy, groups, pid))
+            if pid == 1:
+                return []  # gone since the sample
+            t = Task(pid)
+            t.euid, t.ruid, t.size_pages = 33, 34, 77
+            return [t]
+
+    b, f = Backend(), Filler()
+    src = LiveSource(b, Env(), groups=Group.BASE, filler=f)
+    src.sleep = lambda s: None
+    src.set_groups(Group.BASE | Group.STAT, Group.CRED | Group.STAT)
+    assert src.lazy == Group.CRED  # what every task has already is not lazy
+    snap = src.sample(False)
+    assert not b.groups[-1] & Group.CRED
+    one, ten = snap.tasks
+    src.fill(ten)
+    src.fill(ten)  # once per snapshot
+    src.fill(one)
+    assert f.asked == [(Strategy.ONE, Group.CRED, 10), (Strategy.ONE, Group.CRED, 1)]
+    assert (ten.euid, ten.ruid, ten.size_pages) == (33, 34, None)  # CRED copied, nothing else
+    assert one.euid is None
+    snap = src.sample(False)
+    src.fill(snap.tasks[1])
+    assert len(f.asked) == 3
+
+
+def test_without_a_filler_everything_is_read_of_every_task():
+    from pstd.model import Group
+
+    b = Backend()
+    src = LiveSource(b, Env(), groups=Group.BASE)
+    src.sleep = lambda s: None
+    src.set_groups(Group.BASE, Group.CRED)
+    src.sample(False)
+    assert b.groups[-1] & Group.CRED and src.lazy == Group.NONE

@@ -13,6 +13,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.widgets import Static
 
+from pstd.model import Group
 from pstd.top import cells, fields
 from pstd.top.tui import columns as C
 from pstd.top.tui import screens, view
@@ -103,6 +104,7 @@ class TopApp(App):
         return self.query_one(ProcessTable)
 
     def on_mount(self) -> None:
+        self.table.fill = self.source.fill
         self.table.set_columns(self.shown, self._pid_width())
         self.table.focus()
         self.request_sample()
@@ -276,11 +278,15 @@ class TopApp(App):
         self.redraw()
 
     def _regroup(self) -> bool:
-        """Ask the source for what the columns, the sort column and the filters read, nothing more."""
-        extra = self._sort_extra() + [f.column for f in self.state.filters]
-        before = self.source.groups
-        self.source.set_groups(C.groups_for(self.shown + extra, self.cmdline))
-        return self.source.groups != before
+        """Ask the source for what the sort column, the filters and the counts read of every task,
+        and for what the shown columns read of the rows drawn; nothing more."""
+        every = C.groups_for(self._sort_extra() + [f.column for f in self.state.filters], self.cmdline)
+        if self.state.uid >= 0:
+            every |= Group.CRED
+        shown = C.groups_for(self.shown, self.cmdline)
+        before = (self.source.groups, self.source.lazy)
+        self.source.set_groups(every, shown & ~every)
+        return (self.source.groups, self.source.lazy) != before
 
     # ------------------------------------------------------ refresh/pause
     def action_pause(self) -> None:
@@ -352,7 +358,10 @@ class TopApp(App):
                     self.say("Invalid user")
                     return
                 self.state.uid, self.state.any_uid, self.state.uid_invert = uid, any_uid, invert
-            self.redraw()
+            if self._regroup():
+                self.request_sample()  # the uids of every task, not only of the rows drawn
+            else:
+                self.redraw()
 
         self.push_screen(screens.Prompt("Which user (blank for all):"), done)
 
@@ -376,6 +385,7 @@ class TopApp(App):
     def action_clear_filters(self) -> None:
         self.state.filters.clear()
         self.state.uid = -1
+        self._regroup()
         self.redraw()
 
     def action_search(self) -> None:
@@ -394,7 +404,7 @@ class TopApp(App):
     def _find(self, start: int) -> None:
         if not self.rows or not self.search_text:
             return
-        i = view.find(self.rows, self.search_text, start, self.shown, self.table.ctx)
+        i = view.find(self.rows, self.search_text, start, self.shown, self.table.ctx, self.source.fill)
         if i < 0:
             self.say(f"'{self.search_text}' not found")
         else:
@@ -526,7 +536,11 @@ def run(query, env, columns=None, readonly: bool = False) -> int:
                            idle=query.idle, tree=query.forest)
     if query.user_filter:
         state.uid, state.any_uid, state.uid_invert = query.user_uid, query.user_filter == "U", not query.user_match
-    source = LiveSource(backend, env, C.groups_for(shown, query.cmdline), pids=query.pids)
+    try:
+        filler = open_backend(env.environ.get("PSTD_BACKEND") or "auto", env)
+    except BackendUnavailable:
+        filler = None  # everything is read of every task
+    source = LiveSource(backend, env, C.groups_for(shown, query.cmdline), pids=query.pids, filler=filler)
     source.prime(query.threads)
     app = TopApp(source, shown, state, delay=query.delay or 0.5, readonly=readonly or query.secure,
                  cmdline=query.cmdline, utf8=locale_is_utf8(env.environ), handle_signals=True,

@@ -144,7 +144,7 @@ def width_of(col: Column, pid_width: int) -> int:
 
 def groups_for(columns, cmdline: bool = False) -> Group:
     """What a refresh must read for ``columns``; top's COMMAND adds the command line with ``cmdline``."""
-    g = Group.BASE | Group.STAT | Group.CRED  # state counts, cpu deltas, the user filter
+    g = Group.BASE | Group.STAT  # state counts and cpu deltas: every refresh needs them of every task
     for c in columns:
         g |= c.groups
         if cmdline and c.name == "COMMAND":

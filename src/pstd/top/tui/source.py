@@ -3,7 +3,10 @@
 ``LiveSource`` reads through a backend with batch mode's ``Sampler`` (per-task tick
 deltas) and ``SystemReader`` (cpu, memory, load, uptime); ``FakeSource`` makes the same
 shape from a fixed recipe so that screen tests see the same rows on every run.
-A source asks the backend only for the groups its columns need (``set_groups``).
+A source asks the backend only for the groups its columns need (``set_groups``): ``groups`` of
+every task (what the sort, the filters and the counts read), ``lazy`` ones only of the rows drawn
+(``fill``), as htop reads what it shows.  With the default columns and sort a refresh so reads one
+file per task (stat), and statm and status only for the rows on screen.
 """
 
 from __future__ import annotations
@@ -45,7 +48,9 @@ class LiveSource:
 
     threaded = True
 
-    def __init__(self, backend, env, groups: Group, pids=(), utmp=None) -> None:
+    def __init__(self, backend, env, groups: Group, pids=(), utmp=None, filler=None) -> None:
+        """``filler``: a second backend for ``fill`` (called from the screen's thread while a
+        sample may be under way in another: the two never share a backend)."""
         from pstd.ps.context import read_boot_time
         from pstd.top import summary
 
@@ -58,6 +63,9 @@ class LiveSource:
         self.uid = env.euid
         self.pids = list(pids)
         self.groups = groups
+        self.lazy = Group.NONE
+        self.filler = filler
+        self._filled: set[int] = set()
         self.system = summary.SystemReader(env.proc, env.clock, utmp or summary.UTMP)
         self.boot_time = float(read_boot_time(env.proc))
         self._samplers: dict = {}
@@ -68,15 +76,35 @@ class LiveSource:
     def cpu_count(self) -> int:
         return self.system.cpu_count
 
-    def set_groups(self, groups: Group) -> None:
+    def set_groups(self, groups: Group, lazy: Group = Group.NONE) -> None:
         with self._lock:
-            self._set_groups(groups)
+            if self.filler is None:
+                groups, lazy = Group(groups) | Group(lazy), Group.NONE
+            self.lazy = Group(lazy) & ~Group(groups)
+            if Group(groups) != Group(self.groups):
+                self.groups = groups
+                for s in self._samplers.values():
+                    s.groups = Group(groups) | Group.STAT
 
-    def _set_groups(self, groups: Group) -> None:
-        if Group(groups) != Group(self.groups):
-            self.groups = groups
-            for s in self._samplers.values():
-                s.groups = Group(groups) | Group.STAT
+    def fill(self, task) -> None:
+        """Read the lazy groups of one task (once per snapshot); a task gone since leaves them None."""
+        lazy = self.lazy
+        if not lazy or id(task) in self._filled:
+            return
+        self._filled.add(id(task))
+        from pstd.model import Strategy, Task
+
+        try:
+            got = self.filler.dump(Strategy.ONE, lazy, pid=task.tid)
+        except OSError:
+            return
+        src = next((t for t in got if t.tid == task.tid), None)
+        if src is None:
+            return
+        for bit, names in Task.FIELDS.items():
+            if bit & lazy:
+                for name in names:
+                    setattr(task, name, getattr(src, name))
 
     def _sampler(self, threads: bool, settle: bool = False):
         from pstd.top.sample import Sampler
@@ -100,6 +128,7 @@ class LiveSource:
 
     def _sample(self, threads: bool) -> Snapshot:
         s = self._sampler(threads, settle=True).sample()
+        self._filled = set()
         cpu, each = self.system.cpu_sample()
         return Snapshot(tasks=s.tasks, deltas=s.deltas, elapsed=s.elapsed, cpu=cpu, cpus=each,
                         memory=self.system.memory(), load=self.system.loadavg(),
@@ -130,13 +159,20 @@ class FakeSource:
         self.uid = uid
         self.users = users
         self.groups = Group.NONE
+        self.lazy = Group.NONE
+        self.fills = 0
         self.cpu_count = cpus
         self.samples = 0
         self.removed: set[int] = set()
         self.nice: dict[int, int] = {}
 
-    def set_groups(self, groups: Group) -> None:
+    def set_groups(self, groups: Group, lazy: Group = Group.NONE) -> None:
         self.groups = groups
+        self.lazy = lazy
+
+    def fill(self, task) -> None:
+        """Every fake task has every value; what was asked for is counted."""
+        self.fills += 1
 
     def prime(self, threads: bool = False) -> None:
         pass

@@ -42,6 +42,8 @@ class ProcessTable(ScrollView, can_focus=True):
         self.widths: list[int] = []
         self.pid_width = 5
         self._cache: dict[int, str] = {}
+        self.fill = None
+        """fill(task): the source reads what only drawn rows need (see source.LiveSource.fill)."""
         self.formatted = 0
         """Rows formatted since start (what the benchmark and tests count)."""
 
@@ -110,6 +112,8 @@ class ProcessTable(ScrollView, can_focus=True):
         text = self._cache.get(i)
         if text is None:
             r = self.rows[i]
+            if self.fill is not None:
+                self.fill(r.task)
             cells = []
             prefixed = False
             for k, (c, w) in enumerate(zip(self.columns, self.widths)):

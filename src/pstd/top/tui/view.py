@@ -198,12 +198,14 @@ def _forest(rows, column, ctx, state: ViewState) -> list[Row]:
     return out
 
 
-def find(rows, text: str, start: int, shown, ctx) -> int:
+def find(rows, text: str, start: int, shown, ctx, fill=None) -> int:
     """The first row at or after ``start`` (wrapping) whose shown text contains ``text``; -1 if none."""
     n = len(rows)
     for k in range(n):
         i = (start + k) % n
         r = rows[i]
+        if fill is not None:
+            fill(r.task)
         if any(text in c.text(r.task, r.delta, ctx, TEXT_WIDTH) for c in shown) or text in r.task.comm:
             return i
     return -1
