@@ -60,6 +60,7 @@ MOVE_KEYS = [("Up, Down, PgUp, PgDn, Home, End", "move the cursor"),
 
 class TopApp(App):
     TITLE = "pstd top"
+    ENABLE_COMMAND_PALETTE = False  # Ctrl-P is not a top or htop key
     CSS = """
     Screen { layout: vertical; }
     #status { height: 1; background: $panel; }
