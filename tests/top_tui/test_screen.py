@@ -70,8 +70,11 @@ def test_no_color(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
 
     async def s(pilot, app):
-        assert app.no_color
-        assert shown_pids(app)
+        from textual.filter import Monochrome, NoColor
+
+        assert app.no_color and shown_pids(app)
+        assert any(isinstance(f, NoColor) for f in app._filters)
+        assert not any(isinstance(f, Monochrome) for f in app._filters)
     drive(s)
 
 

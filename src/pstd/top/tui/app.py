@@ -72,6 +72,11 @@ class TopApp(App):
                  actions=None, cmdline: bool = False, utf8: bool = True, lookup_uid=None,
                  handle_signals: bool = False, iterations: int = 0) -> None:
         super().__init__()
+        if self.no_color:
+            # NO_COLOR means no colour codes at all; Textual would paint in greys
+            from textual.filter import Monochrome, NoColor
+
+            self._filters = [f for f in self._filters if not isinstance(f, Monochrome)] + [NoColor()]
         self.source = source
         self.shown = list(columns or C.default())
         self.state = state or view.ViewState()
