@@ -506,3 +506,18 @@ def test_detail_sections_left_right():
         await pilot.press("left", "left", "left")
         assert tabs.active == f"sec-{SECTIONS[-1]}"
     drive(s)
+
+
+def test_one_meter_or_a_meter_per_cpu_1():
+    from pstd.top.tui.meters import Meters
+
+    async def s(pilot, app):
+        m = app.query_one(Meters)
+        assert m.size.height == 4 + 3  # four cpus
+        await pilot.press("1")
+        await pilot.pause()
+        assert m.size.height == 1 + 3 and str(m.render()).startswith("Cpu[")
+        await pilot.press("1")
+        await pilot.pause()
+        assert m.size.height == 7
+    drive(s)

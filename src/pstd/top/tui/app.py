@@ -48,6 +48,7 @@ KEYS = [
     ("equals_sign", "clear_filters", "=", "remove every filter"),
     ("i", "idle", "i", "hide / show tasks that used no cpu"),
     ("c", "cmdline", "c", "COMMAND: command line / name"),
+    ("1", "cpus", "1", "a meter per cpu / one for all"),
     ("f,f2", "choose_columns", "f, F2", "choose the columns (top field names or ps specifiers)"),
     ("k,f9", "kill", "k, F9", "send a signal to the task under the cursor"),
     ("r,f7,f8", "renice", "r, F7, F8", "renice the task under the cursor"),
@@ -340,6 +341,11 @@ class TopApp(App):
 
     def action_idle(self) -> None:
         self.state.idle = not self.state.idle
+        self.redraw()
+
+    def action_cpus(self) -> None:
+        meters = self.query_one(Meters)
+        meters.per_cpu = not meters.per_cpu
         self.redraw()
 
     def action_cmdline(self) -> None:

@@ -71,10 +71,10 @@ def uptime_text(secs: float) -> str:
     return f"{head}{h:02d}:{m:02d}:{s:02d}"
 
 
-def header_lines(snap, width: int, paused: bool = False, message: str = "") -> list[Text]:
-    """The header as lines of styled text for a screen ``width`` wide."""
+def header_lines(snap, width: int, paused: bool = False, message: str = "", per_cpu: bool = True) -> list[Text]:
+    """The header as lines of styled text for a screen ``width`` wide (``per_cpu``: a meter each)."""
     lines: list[Text] = []
-    cpus = snap.cpus or [(None, snap.cpu)]
+    cpus = (snap.cpus if per_cpu else None) or [(None, snap.cpu)]
     n = len(cpus)
     rows = min(n, MAX_CPU_ROWS) if n > 1 else 1
     cols = math.ceil(n / rows)
@@ -132,6 +132,7 @@ class Meters(Widget):
         self.snap = None
         self.paused = False
         self.message = ""
+        self.per_cpu = True
 
     def show(self, snap, paused: bool = False, message: str = "") -> None:
         self.snap, self.paused, self.message = snap, paused, message
@@ -140,9 +141,9 @@ class Meters(Widget):
     def get_content_height(self, container, viewport, width: int) -> int:
         if self.snap is None:
             return 1
-        return len(header_lines(self.snap, width))
+        return len(header_lines(self.snap, width, per_cpu=self.per_cpu))
 
     def render(self):
         if self.snap is None:
             return Text("")
-        return Text("\n").join(header_lines(self.snap, self.size.width, self.paused, self.message))
+        return Text("\n").join(header_lines(self.snap, self.size.width, self.paused, self.message, self.per_cpu))
