@@ -3,6 +3,7 @@
 
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py               # N = 10,000
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --repeat 7
+    sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 10000 --top    # pstd top -b vs top -b
 
 The N processes live in a private pid namespace (``unshare --pid --fork --mount-proc``), so
 both tools see exactly those N (+ a spawner and pid 1), whatever else runs on the machine.
@@ -31,6 +32,9 @@ import time
 from pathlib import Path
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
+TOP_COMMANDS = [["-b", "-n", "1"], ["-b", "-n", "1", "-c"], ["-b", "-n", "3", "-d", "0.5"]]
+"""With --top: ``top ARGS`` against ``pstd top ARGS`` (whole runs: the 0.15 s first-frame pause and
+the delays are in both tools' wall time)."""
 CACHE = Path(os.environ.get("PSTD_CACHE", str(Path.home() / ".cache" / "pstd"))) / "bench"
 SPAWNER_C = r"""
 #include <signal.h>
@@ -149,6 +153,8 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per tool and command (>= 5)")
     ap.add_argument("--pstd", default=default_pstd())
     ap.add_argument("--ps", default="/bin/ps")
+    ap.add_argument("--top", nargs="?", const="/usr/bin/top", default=None,
+                    help="compare pstd top -b with procps top -b (path, default /usr/bin/top) instead of ps")
     ap.add_argument("--inner", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--spawner", help=argparse.SUPPRESS)
     opts = ap.parse_args()
@@ -194,13 +200,14 @@ def main() -> int:
             proc.stdin.flush()
             return json.loads(proc.stdout.readline())
 
-        print(f"{'command':<16} {'ps wall':>8} {'pstd wall':>9} {'ratio':>6} {'ps cpu':>7} "
-              f"{'pstd cpu':>8} {'ratio':>6} {'ps RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
-        for args in COMMANDS:
+        o = "top" if opts.top else "ps"  # the oracle's columns
+        print(f"{'command':<16} {o + ' wall':>8} {'pstd wall':>9} {'ratio':>6} {o + ' cpu':>7} "
+              f"{'pstd cpu':>8} {'ratio':>6} {o + ' RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
+        for args in (TOP_COMMANDS if opts.top else COMMANDS):
             res = {"ps": [], "pstd": []}
             for _ in range(repeat):
-                for name, exe in (("ps", opts.ps), ("pstd", opts.pstd)):
-                    r = run([exe, *args])
+                for name, argv in (("ps", [opts.top or opts.ps]), ("pstd", [opts.pstd] + (["top"] if opts.top else []))):
+                    r = run([*argv, *args])
                     if r["status"] != 0:
                         raise SystemExit(f"{name} {' '.join(args)} exited {r['status']}")
                     res[name].append(r)

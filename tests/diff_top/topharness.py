@@ -49,26 +49,34 @@ def home(ns) -> str:
 
 
 def parse_line(line: str):
-    """``[VAR=VALUE ...] :: ARGS`` or ``ARGS`` -> (env, args)."""
-    env = {}
+    """``[@tty=COLSxROWS] [VAR=VALUE ...] :: ARGS`` or ``ARGS`` -> (env, args, tty).
+
+    ``@tty``: stdin and stdout are a terminal of that size (diffharness's tty mode)."""
+    env, tty = {}, None
     if " :: " in f" {line} ":
         head, _, rest = f" {line} ".partition(" :: ")
         for word in shlex.split(head):
+            if word.startswith("@tty="):
+                cols, _, rows = word[5:].partition("x")
+                tty = (int(cols), int(rows))
+                continue
             k, _, v = word.partition("=")
             env[k] = v
     else:
         rest = line
-    return env, shlex.split(rest)
+    return env, shlex.split(rest), tty
 
 
 def run_both(ns, tool: str, line: str):
-    env_extra, args = parse_line(line)
+    env_extra, args, tty = parse_line(line)
     ph = ns.placeholders()
     args = [h.substitute(a, ph) for a in args]
     env = dict(h.BASE_ENV, HOME=home(ns))
     env.update({k: h.substitute(v, ph) for k, v in env_extra.items()})
-    want = ns.run(["top", *args], ORACLE, env)
-    got = ns.run(["pstd", "top", *args], tool, env)
+    want = ns.run(["top", *args], ORACLE, env, tty=tty)
+    # a tool named top is an oracle checked against itself (PSTD_DIFF_TOOL=/usr/bin/top)
+    argv = ["top", *args] if os.path.basename(tool) == "top" else ["pstd", "top", *args]
+    got = ns.run(argv, tool, env, tty=tty)
     return want, got
 
 

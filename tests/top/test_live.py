@@ -118,3 +118,59 @@ def test_full_stdout_like_top(tmp_path):
         r = _shell([*argv, "-b", "-n", "1", "-p", "1"], ">/dev/full", tmp_path)
         got[name] = (r.returncode, r.stderr.split(b":", 1)[1])
     assert got["pstd"] == got["top"], got
+
+
+def test_interactive_not_yet_on_a_terminal(tmp_path):
+    """stdin a terminal and TERM known: where top would start its screen, pstd says it cannot yet."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([sys.executable, "-m", "pstd", "top", "-n", "1"], stdin=slave, capture_output=True,
+                           env=dict(_env(tmp_path), TERM="xterm"), timeout=30)
+    finally:
+        os.close(slave)
+        os.close(master)
+    assert r.returncode == 1
+    assert r.stdout == b""
+    assert r.stderr == b"pstd top: the interactive top is not available yet; use -b (batch mode)\n"
+
+
+def test_kernel_threads_like_top(tmp_path):
+    """Kernel threads exist only outside a pid namespace: kthreadd and the migration threads
+    (PR "rt": priority -100, no memory), rows compared as the differential suite compares them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "diff_top"))
+    import topharness as th
+
+    pids = []
+    for name in sorted(os.listdir("/proc"), key=lambda n: (len(n), n)):
+        if name.isdigit():
+            try:
+                comm = Path(f"/proc/{name}/comm").read_text().strip()
+            except OSError:
+                continue
+            if comm == "kthreadd" or comm.startswith("migration/") or comm.startswith("ksoftirqd/"):
+                pids.append(name)
+    if len(pids) < 2:
+        pytest.skip("no kernel threads visible (a pid namespace?)")
+    pids = pids[:20]
+    outs = {}
+    for name, argv in _tools().items():
+        r = subprocess.run([*argv, "-b", "-n", "1", "-o", "-PID", "-p", ",".join(pids)], capture_output=True,
+                           env=_env(tmp_path), timeout=30)
+        assert r.returncode == 0, r.stderr
+        outs[name] = r.stdout.split(b"\n\n", 1)[1].rstrip(b"\n").split(b"\n")
+    assert len(outs["top"]) == len(outs["pstd"]) == len(pids) + 1
+    spans = th._columns(outs["top"][0])
+    assert outs["top"][0] == outs["pstd"][0]
+    for a, b in zip(outs["top"][1:], outs["pstd"][1:]):
+        assert th.compare_rows(a, b, spans) is None, (a, b)
+    assert any(b" rt " in row for row in outs["pstd"])
+
+
+def test_unknown_backend_like_the_ps_path(tmp_path):
+    for argv in (["top", "-b", "-n", "1"], ["-p", "1"]):
+        r = subprocess.run([sys.executable, "-m", "pstd", *argv], capture_output=True,
+                           env=dict(_env(tmp_path), PSTD_BACKEND="bogus"), timeout=30)
+        assert (r.returncode, r.stdout) == (1, b"")
+        assert r.stderr == b'pstd: unknown backend "bogus" in PSTD_BACKEND (choose from auto, procfs, netlink)\n'

@@ -75,3 +75,14 @@ def test_field_list_is_tops():
     assert len(fields.NAMES) == len(set(fields.NAMES)) == 78   # top -O prints 78
     assert fields.DEFAULT == ("PID", "USER", "PR", "NI", "VIRT", "RES", "SHR", "S", "%CPU", "%MEM",
                               "TIME+", "COMMAND")
+
+
+def test_groups_follow_the_fields_shown():
+    from pstd.model import Group
+
+    g = fields.groups_for(fields.DEFAULT + ("%CPU",))
+    assert g == Group.BASE | Group.CRED | Group.SCHED | Group.STAT | Group.STATM
+    q = parse("-c")
+    assert fields.groups_for(("PID", "COMMAND"), q) & Group.CMDLINE
+    assert not fields.groups_for(("PID", "%CPU"), q) & Group.CMDLINE   # COMMAND cut off: no cmdline
+    assert fields.groups_for(("PID",), parse("-u", "root")) & Group.CRED

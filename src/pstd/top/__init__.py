@@ -2,5 +2,6 @@
 
 ``options`` (top's command line), ``fields`` (the field registry), ``cells`` (top's
 value formatting), ``summary`` (system-wide figures and lines), ``sample`` (per-task
-samples and %CPU deltas), ``batch`` (frames as text), ``main`` (the command).
+samples and %CPU deltas), ``view`` (which rows, in which order), ``batch`` (frames as
+text), ``main`` (the command).
 """

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from pstd.top import cells, fields, summary
+from pstd.top import cells, fields, summary, view
 from pstd.top.options import SCREENMAX, W_MIN_COL, TopQuery
 from pstd.top.sample import Sampler
 
@@ -87,26 +87,6 @@ class Layout:
         return "".join(f.cell(task, delta, frame, w) for f, w in zip(self.fields, self.widths)).rstrip(" ")
 
 
-def _sort(sample, query: TopQuery, frame) -> list[int]:
-    """Row indexes in top's order: by the sort field, ties in the order the tasks were read."""
-    f = fields.field(query.sort_field)
-    keys = [f.key(t, d, frame) for t, d in zip(sample.tasks, sample.deltas)]
-    order = list(range(len(keys)))
-    order.sort(key=lambda i: (keys[i] is None, keys[i] if keys[i] is not None else 0),
-               reverse=query.sort_descending)
-    return order
-
-
-def _selected(task, query: TopQuery) -> bool:
-    if not query.user_filter:
-        return True
-    uid = query.user_uid
-    hit = task.euid == uid
-    if query.user_filter == "U" and not hit:
-        hit = uid in (task.ruid, task.suid, task.fsuid)
-    return hit == query.user_match
-
-
 class Batch:
     """Runs frames; injectable sleep and clock so tests can drive it."""
 
@@ -118,8 +98,6 @@ class Batch:
         self.names = fields.DEFAULT
         fields.field(query.sort_field)  # SortUnsupported before anything is read
         self.system = summary.SystemReader(env.proc, env.clock, utmp)
-        groups = fields.groups_for(self.names + (query.sort_field,), query)
-        self.sampler = Sampler(backend, groups, query.threads, query.pids, env.proc)
         self.cols, self.rows = geometry(query, env)
         cpus = self.system.cpu_count
         pmax = 99.9
@@ -130,6 +108,11 @@ class Batch:
                                   cmdline=query.cmdline, cumulative=query.cumulative,
                                   pid_width=max(5, len(str(env.pid_max))), cells=cells_of, utf8=utf8)
         self.layout = Layout(self.names, self.cols, self.frame)
+        # only what the fields that fit the screen and the sort field read (top's build_headers)
+        shown = tuple(f.name for f in self.layout.fields)
+        groups = fields.groups_for(shown + (query.sort_field,), query)
+        self.sampler = Sampler(backend, groups, query.threads, query.pids, env.proc,
+                               faults=bool({"vMj", "vMn"} & set(shown + (query.sort_field,))))
         self.count = 0
 
     def frame_text(self) -> str:
@@ -146,25 +129,17 @@ class Batch:
         hz = float(cells.f32(float(fr.hertz)))
         fr.etscale = cells.f32(100.0 / cells.f32(hz * cells.f32(sample.elapsed)))
         fr.mem_total_kib = mem.total or 1
+        fr.faults = sample.faults
+        fr.boot_tics = int(sample.uptime * fr.hertz)
         lines = self._summary(sample, cpu, each, mem)
         out = [] if first else ["\n\n"]
         out.extend(summary.fit(line, self.cols) + "\n" for line in lines)
         body_rows = self.rows - len(lines) - 1
         out.append("\n" + self.layout.header())
         if sample.tasks and body_rows > 1:
-            shown = 0
-            limit = (self.query.maxtasks or body_rows) + 1
-            limit = min(body_rows, limit)
-            for i in _sort(sample, self.query, fr):
-                if shown + 1 >= limit:
-                    break
-                t, d = sample.tasks[i], sample.deltas[i]
-                if not self.query.idle and d <= 0:
-                    continue
-                if not _selected(t, self.query):
-                    continue
-                out.append("\n" + self.layout.row(t, d, fr))
-                shown += 1
+            limit = min(body_rows, (self.query.maxtasks or body_rows) + 1) - 1
+            for i in view.visible(sample, self.query, fr, limit):
+                out.append("\n" + self.layout.row(sample.tasks[i], sample.deltas[i], fr))
         return "".join(out)
 
     def _summary(self, sample, cpu, each, mem) -> list[str]:

@@ -61,7 +61,7 @@ def make_str_cells(text: str, width: int, right: bool, cells=None) -> str:
 
     ``cells`` None means every character is one cell (the C locale, where the
     library has already replaced every byte above 0x7f)."""
-    if cells is None:
+    if cells is None or text.isascii():  # ASCII is one cell a character in every locale
         return make_str(text, width, right)
     used = sum(cells(c) for c in text)
     if used > width:

@@ -12,7 +12,7 @@ sorted by (``SortUnsupported``).
 from __future__ import annotations
 
 from pstd.model import Group
-from pstd.plainclass import plain
+from pstd.plainclass import Factory, plain
 from pstd.top import cells
 
 NAMES = (
@@ -48,6 +48,10 @@ class Frame:
     cells: object = None
     """Screen cells of a character in a UTF-8 locale; None in the C locale."""
     utf8: bool = False
+    boot_tics: int = 0
+    """Ticks since boot at the sample (the library's boot_tics: uptime x Hz, truncated)."""
+    faults: dict = Factory(dict)
+    """Thread id -> (major, minor) page faults since the last sample (vMj, vMn)."""
 
 
 class Field:
@@ -243,6 +247,53 @@ def _wchan_text(t) -> str:
     return name.lstrip("_")
 
 
+def _utilization(t, frame, children: bool) -> float:
+    """Cpu share over the task's life, in percent (0 before its first tick of life)."""
+    life = frame.boot_tics - (t.start_time or 0)
+    if life <= 0:
+        return 0.0
+    tics = (t.utime or 0) + (t.stime or 0)
+    if children:
+        tics += (t.cutime or 0) + (t.cstime or 0)
+    return cells.f32(float(tics) * 100.0) / life
+
+
+def _supgids(t) -> str:
+    """The library's supgid: the Groups: line's ids joined by ',', '-' when there are none."""
+    return ",".join(str(g) for g in t.supgids) if t.supgids else "-"
+
+
+def _supgrps(t) -> str:
+    return ",".join(_group_name(g) for g in t.supgids) if t.supgids else "-"
+
+
+def _cgroups(t, frame) -> str:
+    """The library's cgroup text: the lines of /proc/PID/cgroup that name more than a root,
+    escaped and joined by ',', '-' when none."""
+    from pstd.ps.escape import lib_escape
+
+    parts = []
+    for line in (t.cgroup or b"").replace(b"\0", b"\n").split(b"\n"):
+        if line and not line.endswith(b"/"):
+            parts.append(lib_escape(line, frame.utf8))
+    text = b",".join(parts).decode("utf-8", "surrogateescape")
+    return text or "-"
+
+
+def _cgname(t, frame) -> str:
+    text = _cgroups(t, frame)
+    i = text.find(":name=")
+    return text[i + 6:] if i >= 0 and text[i + 6:] else text
+
+
+def _environ(t, frame) -> str:
+    """The library's environ text: the variables joined by blanks and escaped, '-' when empty."""
+    from pstd.ps.escape import lib_escape
+
+    text = lib_escape(_unvectored(t.environ), frame.utf8) if t.environ else b""
+    return text.decode("utf-8", "surrogateescape") if text else "-"
+
+
 def _tty_text(t):
     from pstd.ps.names import tty_name
 
@@ -270,11 +321,35 @@ def _sort_only():
               _num_cell(lambda t: t.autogroup_nice)),
         Field("STARTED", 7, True, Group.SCHED, num(lambda t: t.start_time or 0),
               _num_cell(lambda t: t.start_time)),
-        Field("ELAPSED", 7, True, Group.SCHED, num(lambda t: -(t.start_time or 0)),
+        Field("ELAPSED", 7, True, Group.SCHED, lambda t, d, fr: max(0, fr.boot_tics - (t.start_time or 0)),
               _num_cell(lambda t: t.start_time)),
+        Field("%CUU", 6, True, Group.STAT | Group.SCHED, lambda t, d, fr: _utilization(t, fr, False),
+              lambda t, d, fr, w: cells.scale_pcnt(_utilization(t, fr, False), w, True)),
+        Field("%CUC", 7, True, Group.STAT | Group.SCHED, lambda t, d, fr: _utilization(t, fr, True),
+              lambda t, d, fr, w: cells.scale_pcnt(_utilization(t, fr, True), w, True)),
+        Field("RSlk", 6, True, Group.MEM, num(lambda t: t.vm_lck_kb or 0),
+              _mem_cell(lambda t, fr: t.vm_lck_kb or 0)),
         Field("EXE", -1, False, Group.EXE, lambda t, d, fr: t.exe or b"",
               text_cell(lambda t: (t.exe or b"").decode("utf-8", "surrogateescape")), variable=True),
     ]
+    for name, i in (("vMj", 0), ("vMn", 1)):
+        get = (lambda i: lambda t, d, fr: fr.faults.get(t.tid, (0, 0))[i])(i)
+        out.append(Field(name, 3, True, Group.STAT, get,
+                         (lambda g: lambda t, d, fr, w: cells.scale_num(g(t, d, fr), w, True))(get)))
+    out.append(Field("SUPGIDS", -1, False, Group.SUPGROUPS, lambda t, d, fr: _supgids(t).encode(),
+                     text_cell(_supgids), variable=True))
+    out.append(Field("SUPGRPS", -1, False, Group.SUPGROUPS,
+                     lambda t, d, fr: _supgrps(t).encode("utf-8", "surrogateescape"),
+                     text_cell(_supgrps), variable=True))
+    out.append(Field("CGROUPS", -1, False, Group.CGROUP,
+                     lambda t, d, fr: _cgroups(t, fr).encode("utf-8", "surrogateescape"),
+                     lambda t, d, fr, w: cells.make_str(_cgroups(t, fr), w, False), variable=True))
+    out.append(Field("CGNAME", -1, False, Group.CGROUP,
+                     lambda t, d, fr: _cgname(t, fr).encode("utf-8", "surrogateescape"),
+                     lambda t, d, fr, w: cells.make_str(_cgname(t, fr), w, False), variable=True))
+    out.append(Field("ENVIRON", -1, False, Group.ENVIRON,
+                     lambda t, d, fr: _environ(t, fr).encode("utf-8", "surrogateescape"),
+                     lambda t, d, fr, w: cells.make_str(_environ(t, fr), w, False), variable=True))
     for name, key in (("ioR", "read_bytes"), ("ioRop", "syscr"), ("ioW", "write_bytes"), ("ioWop", "syscw")):
         get = (lambda k: lambda t: (t.io or {}).get(k, 0))(key)
         out.append(Field(name, 6 if name in ("ioR", "ioW") else 5, True, Group.IO, num(get),

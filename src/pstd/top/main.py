@@ -135,10 +135,18 @@ def _batch(query, env) -> int:
     from pstd.ps.escape import _wide, locale_is_utf8
     from pstd.top.batch import Batch
 
+    from pstd.backends import NAMES
+    from pstd.ps import errors
+
+    choice = env.environ.get("PSTD_BACKEND") or "auto"
     try:
-        backend = open_backend(env.environ.get("PSTD_BACKEND") or "auto", env)
+        if choice not in NAMES:  # the ps path's text for the same mistake
+            raise BackendUnavailable(errors.BAD_BACKEND.format(choice, "PSTD_BACKEND", ", ".join(NAMES)))
+        backend = open_backend(choice, env)
     except BackendUnavailable as e:
-        env.stderr.write(f"pstd: {e}\n".encode())
+        text = str(e) if str(e).startswith("pstd: ") else errors.UNAVAILABLE_BACKEND.format(e)
+        env.stderr.write((text + "\n").encode())
+        env.stderr.flush()
         return 1
     utf8 = locale_is_utf8(env.environ)
     run = Batch(query, backend, env, utf8=utf8, cells_of=_wide if utf8 else None)
@@ -162,5 +170,6 @@ def _batch(query, env) -> int:
 
         # top's close_stdout reports the failure without its errno
         env.stderr.write(f"{program_name()}: write error\n".encode())
+        env.stderr.flush()
         return 1
     return 0

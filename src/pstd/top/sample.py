@@ -15,25 +15,33 @@ from pstd.model import Group, Strategy
 
 
 class Sample:
-    """One refresh: the tasks in the backend's order, their tick deltas, the seconds since the last."""
+    """One refresh: the tasks in the backend's order, their tick deltas, the seconds since the last,
+    and (when the sampler counts them) each thread id's (major, minor) fault deltas."""
 
-    __slots__ = ("tasks", "deltas", "elapsed")
+    __slots__ = ("tasks", "deltas", "elapsed", "faults", "uptime")
 
-    def __init__(self, tasks, deltas, elapsed) -> None:
+    def __init__(self, tasks, deltas, elapsed, faults=None, uptime: float = 0.0) -> None:
         self.tasks = tasks
         self.deltas = deltas
         self.elapsed = elapsed
+        self.faults = faults if faults is not None else {}
+        self.uptime = uptime
+        """/proc/uptime when the sample was taken (elapsed times and lifetime cpu shares)."""
 
 
 class Sampler:
-    def __init__(self, backend, groups: Group, threads: bool = False, pids=(), proc: str = "/proc") -> None:
-        """``pids``: only these (top's -p), in this order; threads of them with ``threads``."""
+    def __init__(self, backend, groups: Group, threads: bool = False, pids=(), proc: str = "/proc",
+                 faults: bool = False) -> None:
+        """``pids``: only these (top's -p), in this order; threads of them with ``threads``.
+        ``faults``: also count page faults since the last sample (0 for a task not seen before)."""
         self.backend = backend
         self.groups = Group(groups) | Group.STAT
         self.threads = threads
         self.pids = list(pids)
         self.proc = proc
         self._prev: dict[int, int] = {}
+        self.faults = faults
+        self._prev_faults: dict[int, tuple[int, int]] = {}
         self._uptime = 0.0
 
     def _uptime_now(self) -> float:
@@ -67,4 +75,12 @@ class Sampler:
             cur[t.tid] = tics
             deltas.append(tics - prev.get(t.tid, 0))
         self._prev = cur
-        return Sample(tasks, deltas, elapsed)
+        faults = None
+        if self.faults:
+            old, now, faults = self._prev_faults, {}, {}
+            for t in tasks:
+                now[t.tid] = (t.majflt or 0, t.minflt or 0)
+                was = old.get(t.tid)
+                faults[t.tid] = (now[t.tid][0] - was[0], now[t.tid][1] - was[1]) if was else (0, 0)
+            self._prev_faults = now
+        return Sample(tasks, deltas, elapsed, faults, up)
