@@ -166,3 +166,33 @@ def test_many_cpus_keep_the_header_small():
         assert all(len(x) <= width for x in text)
         shown = sum(x.count("%]") for x in text[:meter_lines])
         assert shown == (cpus if meter_lines > 1 else 1)
+
+
+def test_a_failing_refresh_is_said_and_the_next_one_tried():
+    from pstd.top.tui.source import FakeSource
+
+    class Flaky(FakeSource):
+        threaded = True
+
+        def __init__(self):
+            super().__init__(20)
+            self.calls = 0
+
+        def sample(self, threads=False):
+            self.calls += 1
+            if self.calls == 2:
+                raise OSError(5, "Input/output error")
+            return super().sample(threads)
+
+    async def s(pilot, app):
+        for _ in range(300):
+            if app.source.calls >= 2 and app.message:
+                break
+            await pilot.pause(0.05)
+        assert app.message == "refresh failed: [Errno 5] Input/output error" and app.is_running
+        for _ in range(300):
+            if app.refreshes >= 2:
+                break
+            await pilot.pause(0.05)
+        assert app.refreshes >= 2 and app.is_running and app.message == ""
+    drive(s, source=Flaky(), delay=0.2)

@@ -149,15 +149,20 @@ class TopApp(App):
         elif not self._sampling:
             self._sampling = True
             threads = self.state.threads
-            self.run_worker(lambda: self._sample_in_thread(threads), thread=True, group="sample")
+            self.run_worker(lambda: self._sample_in_thread(threads), thread=True, group="sample",
+                            exit_on_error=False)
 
     def _sample_in_thread(self, threads: bool) -> None:
         try:
             snap = self.source.sample(threads)
-        except Exception:
-            self.call_from_thread(self._sampled, None)
-            raise
+        except Exception as e:  # the screen stays up and says so; the next refresh tries again
+            self.call_from_thread(self._failed, e)
+            return
         self.call_from_thread(self._sampled, snap)
+
+    def _failed(self, e: Exception) -> None:
+        self._sampling = False
+        self.say(f"refresh failed: {e}")
 
     def _sampled(self, snap) -> None:
         self._sampling = False
@@ -168,6 +173,8 @@ class TopApp(App):
             return
         self.snap = snap
         self.refreshes += 1
+        if self.message.startswith("refresh failed"):
+            self.message = ""
         self.redraw()
 
     def refresh_data(self) -> None:
