@@ -120,20 +120,22 @@ def test_full_stdout_like_top(tmp_path):
     assert got["pstd"] == got["top"], got
 
 
-def test_interactive_not_yet_on_a_terminal(tmp_path):
-    """stdin a terminal and TERM known: where top would start its screen, pstd says it cannot yet."""
+def test_interactive_on_a_terminal(tmp_path):
+    """stdin a terminal and TERM known: the screen starts where top's would; -n 1 ends it after one
+    refresh with status 0, the alternate screen left (tests/top_tui drives the screen itself)."""
     import pty
 
     master, slave = pty.openpty()
     try:
-        r = subprocess.run([sys.executable, "-m", "pstd", "top", "-n", "1"], stdin=slave, capture_output=True,
-                           env=dict(_env(tmp_path), TERM="xterm"), timeout=30)
+        r = subprocess.run([sys.executable, "-m", "pstd", "top", "-n", "1", "-d", "0.2"], stdin=slave,
+                           capture_output=True, env=dict(_env(tmp_path), TERM="xterm"), timeout=60)
     finally:
         os.close(slave)
         os.close(master)
-    assert r.returncode == 1
-    assert r.stdout == b""
-    assert r.stderr == b"pstd top: the interactive top is not available yet; use -b (batch mode)\n"
+    assert r.returncode == 0, r.stderr[-2000:]
+    # Textual draws on stderr when stdout is not a terminal; it ends by leaving the alternate screen
+    assert r.stdout == b"" and b"\x1b[?1049h" in r.stderr and b"\x1b[?1049l" in r.stderr
+    assert r.stderr.rindex(b"\x1b[?1049l") > r.stderr.rindex(b"\x1b[?1049h")
 
 
 def test_kernel_threads_like_top(tmp_path):

@@ -18,9 +18,11 @@ class InteractiveUnavailable(Exception):
     """The interactive screen is not part of pstd yet."""
 
 
-def run_interactive(query, env) -> int:
-    """Where the interactive screen will start (query: a TopQuery; env: the Environment)."""
-    raise InteractiveUnavailable("the interactive top is not available yet; use -b (batch mode)")
+def run_interactive(query, env, columns=None, readonly=False) -> int:
+    """The interactive screen (query: a TopQuery; env: the Environment); Textual is imported here only."""
+    from pstd.top.tui.app import run
+
+    return run(query, env, columns=columns, readonly=readonly)
 
 
 def terminal_type_known(environ) -> bool:
@@ -82,18 +84,30 @@ def run(args: list[str], env=None, program: bool = False) -> int:
     from pstd.top import fields
 
     try:
-        query = options.parse(args, fields.NAMES, _lookup_user)
+        from pstd.top.tui.argv import split
+
+        words, columns, readonly = split(args, fields.NAMES)
+        try:
+            query = options.parse(words, fields.NAMES, _lookup_user)
+        except TopExit:
+            if words != args and any(w in ("-b", "--batch-mode") for w in words):
+                options.parse(args, fields.NAMES, _lookup_user)  # top's own answer to the whole line
+            raise
+        if query.batch and words != args:
+            options.parse(args, fields.NAMES, _lookup_user)  # batch mode has no -o LIST nor --readonly
         query.pids = [os.getpid() if p == -1 else p for p in query.pids]
         if program:
             signals_as_top(query.batch)
         if not query.batch:
+            if words != args and not (terminal_type_known(env.environ) and stream_is_terminal(0)):
+                options.parse(args, fields.NAMES, _lookup_user)  # no screen: top's own answer
             if not terminal_type_known(env.environ):
                 # top's setupterm fails and exits 1; its complaint goes to the /dev/null top
                 # keeps as stderr during start-up
                 return 1
             if not stream_is_terminal(0):
                 raise options.fail(options.FAILED_TTY)
-            return run_interactive(query, env)
+            return run_interactive(query, env, columns=columns, readonly=readonly)
         return _batch(query, env)
     except TopExit as e:
         try:
