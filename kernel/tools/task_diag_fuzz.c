@@ -1550,6 +1550,9 @@ static void worker(int w, uint64_t seed, uint64_t count, uid_t uid, const char *
 	if (corpus && w == 0)
 		run_corpus(&s, corpus);
 	for (iter = 0; iter < count; iter++) {
+		/* here, not at the end: a request run in a child continues the loop early */
+		if (progress_every && iter && iter % progress_every == 0)
+			report_progress(w);
 		make_request(&r);
 		if (r.in_child) {
 			cur_req = &r;
@@ -1566,9 +1569,9 @@ static void worker(int w, uint64_t seed, uint64_t count, uid_t uid, const char *
 			s.pending_dump = 1;
 		run_request(&s, &r);
 		prev_req = r;
-		if (progress_every && (iter + 1) % progress_every == 0)
-			report_progress(w);
 	}
+	if (progress_every && count && count % progress_every == 0)
+		report_progress(w);
 	close_sock(&s);
 	exit(st->failures ? 1 : 0);
 }
