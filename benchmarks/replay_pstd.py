@@ -54,9 +54,43 @@ def _load(path: str):
     off, dgs = 10, []
     while off < len(data):
         (n,) = struct.unpack_from("=I", data, off)
+        if off + 4 + n > len(data):
+            sys.exit("replay_pstd: %s is cut short" % path)
         dgs.append(view[off + 4:off + 4 + n])
         off += 4 + n
     return family, groups, dgs
+
+
+def _refuse_procfs(backend_cls) -> None:
+    """Make any answer from procfs an error: the figure would otherwise time /proc, silently.
+
+    The module's replies name a few tasks whose data the backend reads from procfs by design
+    (a kernel thread whose comm procfs spells otherwise); those are counted, not refused."""
+    from pstd.backends import netlink
+
+    real_dump = netlink.NetlinkBackend.dump
+    real_refill = netlink.NetlinkBackend._refill
+
+    def fail(*a, **k):
+        sys.stderr.write("replay_pstd: the query fell back to procfs (recording of another query?)\n")
+        os._exit(3)
+
+    def dump(self, *a, **k):
+        self.procfs.dump = fail
+        self.procfs.fill = fail
+        return real_dump(self, *a, **k)
+
+    def refill(self, tasks, refill):
+        if os.environ.get("PSTD_REPLAY_VERBOSE"):
+            sys.stderr.write("replay_pstd: %d tasks refilled from procfs\n" % len(refill))
+        self.procfs.fill = backend_cls.fill.__get__(self.procfs)
+        try:
+            return real_refill(self, tasks, refill)
+        finally:
+            self.procfs.fill = fail
+
+    netlink.NetlinkBackend.dump = dump
+    netlink.NetlinkBackend._refill = refill
 
 
 def main() -> None:
@@ -72,6 +106,9 @@ def main() -> None:
                        self_only_flags=0, policy=0)
     netlink.probe = lambda: (family, info)
     nlwire.open_socket = lambda: _RecordedSocket(dgs)
+    from pstd.backends.procfs import ProcfsBackend
+
+    _refuse_procfs(ProcfsBackend)
     os.environ["PSTD_BACKEND"] = "netlink"
     sys.argv = ["pstd", *args]
 

@@ -340,13 +340,77 @@ SHAPES = {
 }
 
 
+def statm():
+    return nlattr(abi.STATM, struct.pack("=7Q", 2250, 275, 200, 10, 0, 300, 0))
+
+
+def signal_attr():
+    return nlattr(abi.SIGNAL, struct.pack("=5Q", 1, 2, 0x10000, 0x1000, 0x4002))
+
+
+_BUILD = {abi.BASE: lambda p, c: base(p, p, 1), abi.CRED: lambda p, c: creds(), abi.STAT: lambda p, c: stat(),
+          abi.STATM: lambda p, c: statm(), abi.CMDLINE: lambda p, c: cmdline(c), abi.SCHED: lambda p, c: sched(),
+          abi.TTY: lambda p, c: tty(), abi.MEM: lambda p, c: mem(), abi.SIGNAL: lambda p, c: signal_attr()}
+
+
+def shaped(pid, groups, cmd=b"x\0-v\0", flags=0, extra=()):
+    """A message with exactly the attributes the plan of ``groups`` asks for (the common shape)."""
+    show = wire.Plan(groups).show_flags
+    return task_msg(pid, pid, [_BUILD[a](pid, cmd) for a in range(64) if show >> a & 1] + list(extra), flags)
+
+
+PLANS = [GROUPS, Group.BASE, Group.BASE | Group.CMDLINE, Group.BASE | Group.CMDLINE | Group.MEM,
+         Group.BASE | Group.STAT | Group.TTY, Group.BASE | Group.VMPARTS | Group.CRED,
+         Group.BASE | Group.CRED | Group.SIGNALS | Group.STATM, Group.BASE | Group.CAPS | Group.CTXSW,
+         GROUPS | Group.SIGNALS | Group.STATM]
+
+
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-@pytest.mark.parametrize("groups", [GROUPS, Group.BASE | Group.CMDLINE | Group.MEM, Group.BASE | Group.STAT
-                                    | Group.TTY, Group.BASE | Group.VMPARTS | Group.CRED])
+@pytest.mark.parametrize("groups", PLANS)
 @pytest.mark.parametrize("threads", [False, True])
 def test_generated_path_agrees_with_the_general_loop(shape, groups, threads):
     fast, general = _parse_both([b"".join(SHAPES[shape]) + done()], groups, threads)
     assert fast == general
+
+
+def _counting_parse(datagrams, groups):
+    calls = []
+    real = wire._generate_fast
+
+    def counting(plan, family, threads):
+        fn = real(plan, family, threads)
+
+        def fast(buf, off, ln):
+            d = fn(buf, off, ln)
+            calls.append(d is not None)
+            return d
+        return fast
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(wire, "_FAST_CACHE", {})
+        mp.setattr(wire, "_generate_fast", counting)
+        res = parse_all(datagrams, groups)
+    return res, calls
+
+
+@pytest.mark.parametrize("groups", PLANS)
+def test_generated_path_on_each_plans_own_shape(groups):
+    """Messages built from each plan's own attributes take the generated path and agree with the loop;
+    the same message with CONT, a trailing attribute or one attribute longer does not take it."""
+    good = [shaped(p, groups, cmd=b"a\0" * p) for p in (1, 2, 3)] + [shaped(4, groups, cmd=b"")]
+    res, calls = _counting_parse([b"".join(good) + done()], groups)
+    assert calls == [True] * 4 and len(res.tasks) == 4 and not res.refill
+    fast, general = _parse_both([b"".join(good) + done()], groups)
+    assert fast == general
+    check_fields(res.tasks[0], wire.Plan(groups).groups)
+    odd = [shaped(5, groups, flags=abi.FLAG_CONT), shaped(5, groups, extra=[nlattr(40, b"later")]),
+           shaped(6, groups, extra=[tty()])]
+    for msg in odd:
+        reply = [msg + (task_msg(5, 5, []) if msg is odd[0] else b"") + done()]
+        _, calls = _counting_parse(reply, groups)
+        assert calls[0] is False, msg
+        fast, general = _parse_both(reply, groups)
+        assert fast == general
 
 
 def test_generated_path_takes_the_common_messages():

@@ -154,11 +154,12 @@ _FAST_CACHE: dict = {}
 
 def _fast_parser(plan: Plan, family: int, threads: bool):
     """``(buf, off, ln) -> dict | None``: the record of one message of the common shape, else None."""
-    key = (int(plan.groups), family, threads)
-    fn = _FAST_CACHE.get(key)
-    if fn is None:
-        fn = _FAST_CACHE[key] = _generate_fast(plan, family, threads)
-    return fn
+    key = (int(plan.groups), threads)
+    try:
+        return _FAST_CACHE[key]
+    except KeyError:
+        fn = _FAST_CACHE[key] = _generate_fast(plan, family, threads)  # None: no common shape
+        return fn
 
 
 def _generate_fast(plan: Plan, family: int, threads: bool):
