@@ -11,6 +11,7 @@ changes the number of requests (default 100,000), PSTD_FUZZ_TIMEOUT the seconds 
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 import random
@@ -59,12 +60,16 @@ def run_fuzzer(*args: str, timeout: float = TIMEOUT, live: str | None = None
         out, err = p.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
+        out, err = p.communicate()
         if path:
             sink.seek(0)
             out = sink.read()
-        raise AssertionError("task_diag_fuzz %s did not finish in %d s; its last lines:\n%s" % (
-            " ".join(args), timeout, "\n".join((out or "").splitlines()[-8:])))
+        last = {}  # each worker's latest progress line
+        for ln in (out or "").splitlines():
+            if ln.startswith("progress "):
+                last[ln.split()[1]] = ln
+        raise AssertionError("task_diag_fuzz %s did not finish in %d s; progress:\n%s\nstderr:\n%s" % (
+            " ".join(args), timeout, "\n".join(last[k] for k in sorted(last)), (err or "")[-4000:]))
     finally:
         if path:
             sink.seek(0)
@@ -120,9 +125,10 @@ def test_100k_random_requests_from_several_users(tools, some_tasks):
     r, s = run_fuzzer("--seed", str(seed), "--requests", str(REQUESTS), "--workers", str(WORKERS),
                       "--uids", UIDS, "--corpus", CORPUS, "--progress", "1000", live="fuzz-random.txt")
     print("\n".join(ln for ln in r.stdout.splitlines() if not ln.startswith("progress ")))
-    lines = re.findall(r"^progress worker=\d+ requests=\d+ failures=\d+$", r.stdout, re.M)
+    reports = collections.Counter(re.findall(r"^progress worker=(\d+) requests=\d+ failures=\d+$",
+                                             r.stdout, re.M))
     shares = [REQUESTS // WORKERS + (w < REQUESTS % WORKERS) for w in range(WORKERS)]
-    assert len(lines) == sum(n // 1000 for n in shares), "a worker stopped reporting its progress"
+    assert all(reports[str(w)] == shares[w] // 1000 for w in range(WORKERS)), ("progress reports", reports)
     assert re.search(r"^seed=%d " % seed, r.stdout, re.M)
     assert s["failures"] == 0
     assert s["requests"] >= REQUESTS
