@@ -414,22 +414,7 @@ def test_generated_path_on_each_plans_own_shape(groups):
 
 
 def test_generated_path_takes_the_common_messages():
-    calls = []
-    real = wire._generate_fast
-
-    def counting(plan, family, threads):
-        fn = real(plan, family, threads)
-
-        def fast(buf, off, ln):
-            d = fn(buf, off, ln)
-            calls.append(d is not None)
-            return d
-        return fast
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(wire, "_FAST_CACHE", {})
-        mp.setattr(wire, "_generate_fast", counting)
-        parse_all([b"".join(SHAPES["common"] + SHAPES["groups left out"]) + done()])
+    _, calls = _counting_parse([b"".join(SHAPES["common"] + SHAPES["groups left out"]) + done()], GROUPS)
     assert calls == [True, True, True, True, False]
 
 
