@@ -98,7 +98,7 @@ def expected(task: dict, groups: Group) -> dict:
             for k in ("vm_lck", "vm_rss", "vm_size"):
                 out[k + "_kb"] = None if nomm else m[k]
         if groups & Group.VMPARTS:
-            for k in ("vm_data", "vm_stk", "vm_exe", "vm_lib", "vm_swap"):
+            for k in ("vm_data", "vm_stk", "vm_exe", "vm_lib", "vm_swap", "rss_anon", "rss_file", "rss_shmem"):
                 out[k + "_kb"] = None if nomm else m[k]
     if abi.SIGNAL in task and groups & Group.SIGNALS:
         s = _fields(abi.TaskDiagSignal, task[abi.SIGNAL])

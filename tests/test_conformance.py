@@ -166,7 +166,8 @@ def _task_dir(d, pid, stat, status, full):
         (d / "io").write_text("rchar: 10\nwchar: 20\nsyscr: 3\nsyscw: 4\nread_bytes: 4096\n"
                               "write_bytes: 0\ncancelled_write_bytes: 0\n")
         (d / "smaps_rollup").write_text("00400000-7fff0000 ---p 00000000 00:00 0 [rollup]\n"
-                                        "Rss:  1100 kB\nPss:  900 kB\nPrivate_Clean:  100 kB\n"
+                                        "Rss:  1100 kB\nPss:  900 kB\nPss_Dirty:  300 kB\nPss_Anon:  700 kB\n"
+                                        "Pss_File:  150 kB\nPss_Shmem:  50 kB\nPrivate_Clean:  100 kB\n"
                                         "Private_Dirty:  300 kB\n")
         os.symlink("/usr/bin/x", d / "exe")
         (d / "loginuid").write_text("1000")
@@ -226,6 +227,8 @@ def test_fixture_values_are_typed_not_ps_text(name, fake_proc):
     assert u.ns == {k_: u.ns[k_] for k_ in ("ipc", "mnt", "net", "pid", "user", "uts")} and "time" not in u.ns
     assert (u.exe, u.loginuid, u.autogroup_id, u.autogroup_nice) == (b"/usr/bin/x", 1000, 42, 5)
     assert u.io["read_bytes"] == 4096 and (u.pss_kb, u.private_clean_kb, u.private_dirty_kb) == (900, 100, 300)
+    assert (u.smap_rss_kb, u.pss_anon_kb, u.pss_file_kb, u.pss_shmem_kb) == (1100, 700, 150, 50)
+    assert (u.rss_anon_kb, u.rss_file_kb, u.rss_shmem_kb) == (500, 600, 0)
     assert (u.oom_score, u.oom_adj, u.label, u.environ) == (666, -100, b"unconfined\n", b"A=1\0B=2\0")
     # a kernel thread: no memory lines and nothing a ps default would fill in
     assert k.kthread and not u.kthread

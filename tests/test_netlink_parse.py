@@ -130,6 +130,7 @@ def test_one_task_every_field_typed_and_valued():
     assert (t.tty, t.tpgid) == (34817, 100)
     assert (t.vsize, t.rss_pages, t.vm_lck_kb, t.vm_rss_kb, t.vm_size_kb) == (9216000, 275, 4, 1100, 9000)
     assert (t.vm_data_kb, t.vm_stk_kb, t.vm_exe_kb, t.vm_lib_kb, t.vm_swap_kb) == (700, 132, 8, 2000, 16)
+    assert (t.rss_anon_kb, t.rss_file_kb, t.rss_shmem_kb) == (500, 600, 0)
 
 
 def test_only_the_fields_asked_for():

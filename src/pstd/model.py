@@ -74,7 +74,7 @@ class Group(IntFlag):
     IO = 1 << 39
     """/proc/PID/io counters."""
     SMAPS = 1 << 40
-    """/proc/PID/smaps_rollup (Pss, Private_*)."""
+    """/proc/PID/smaps_rollup (Rss, Pss, Pss_Anon, Pss_File, Pss_Shmem, Private_*)."""
     EXE = 1 << 41
     """The executable's path (/proc/PID/exe)."""
     LOGIN = 1 << 42
@@ -84,7 +84,8 @@ class Group(IntFlag):
     ADDR = 1 << 44
     """Rss limit and code, stack and register addresses (/proc/PID/stat); few columns show them."""
     VMPARTS = 1 << 45
-    """VmData, VmStk, VmExe, VmLib and VmSwap of /proc/PID/status; few columns show them."""
+    """VmData, VmStk, VmExe, VmLib, VmSwap, RssAnon, RssFile and RssShmem of /proc/PID/status;
+    few columns show them."""
     CAPS = 1 << 47
     """Capability sets.  The module sends them with CRED; apart here so that the records of
     queries showing user names (CRED) stay small (42 attributes fit a dict's smallest large table)."""
@@ -125,7 +126,8 @@ class Task:
         Group.MEM: ("vsize", "rss_pages", "vm_lck_kb", "vm_rss_kb", "vm_size_kb"),
         # Split off MEM so that a common query (aux: VSZ, RSS, the L of STAT) keeps small records.
         Group.ADDR: ("rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
-        Group.VMPARTS: ("vm_data_kb", "vm_stk_kb", "vm_exe_kb", "vm_lib_kb", "vm_swap_kb"),
+        Group.VMPARTS: ("vm_data_kb", "vm_stk_kb", "vm_exe_kb", "vm_lib_kb", "vm_swap_kb", "rss_anon_kb",
+                        "rss_file_kb", "rss_shmem_kb"),
         Group.CTXSW: ("nvcsw", "nivcsw"),
         Group.SIGNALS: ("sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught"),
         Group.WCHAN: ("wchan",),
@@ -136,7 +138,8 @@ class Task:
         Group.SUPGROUPS: ("supgids",),
         Group.OOM: ("oom_score", "oom_adj"),
         Group.IO: ("io",),
-        Group.SMAPS: ("pss_kb", "private_clean_kb", "private_dirty_kb"),
+        Group.SMAPS: ("pss_kb", "private_clean_kb", "private_dirty_kb", "smap_rss_kb", "pss_anon_kb",
+                      "pss_file_kb", "pss_shmem_kb"),
         Group.EXE: ("exe",),
         Group.LOGIN: ("loginuid",),
         Group.AUTOGROUP: ("autogroup_id", "autogroup_nice"),
@@ -154,6 +157,8 @@ class Task:
                          "data_pages", "dirty_pages", "vm_lck_kb", "vm_rss_kb", "vm_size_kb", "vm_data_kb",
                          "vm_stk_kb", "vm_exe_kb", "vm_lib_kb", "vm_swap_kb", "nvcsw", "nivcsw",
                          "oom_score", "oom_adj", "pss_kb", "private_clean_kb", "private_dirty_kb",
+                         "smap_rss_kb", "pss_anon_kb", "pss_file_kb", "pss_shmem_kb", "rss_anon_kb",
+                         "rss_file_kb", "rss_shmem_kb",
                          "loginuid", "autogroup_id", "autogroup_nice", "cap_inh", "cap_prm", "cap_eff",
                          "cap_bnd", "sig_pending", "sig_shared", "sig_blocked", "sig_ignored", "sig_caught"),
                         _OPT_NUM),

@@ -86,3 +86,10 @@ def test_groups_follow_the_fields_shown():
     assert fields.groups_for(("PID", "COMMAND"), q) & Group.CMDLINE
     assert not fields.groups_for(("PID", "%CPU"), q) & Group.CMDLINE   # COMMAND cut off: no cmdline
     assert fields.groups_for(("PID",), parse("-u", "root")) & Group.CRED
+
+
+def test_every_field_top_lists_has_a_definition_to_sort_by():
+    from pstd.top import fields
+
+    assert [n for n in fields.NAMES if n not in fields.FIELDS] == []
+    assert set(fields.FIELDS) == set(fields.NAMES)

@@ -77,7 +77,8 @@ _FIXED = {
 
 _MEM = struct.Struct("=18Q")
 _MEM_KB = (("vm_lck_kb", 5), ("vm_rss_kb", 8), ("vm_size_kb", 4))
-_PARTS_KB = (("vm_data_kb", 12), ("vm_stk_kb", 13), ("vm_exe_kb", 14), ("vm_lib_kb", 15), ("vm_swap_kb", 17))
+_PARTS_KB = (("vm_data_kb", 12), ("vm_stk_kb", 13), ("vm_exe_kb", 14), ("vm_lib_kb", 15), ("vm_swap_kb", 17),
+             ("rss_anon_kb", 9), ("rss_file_kb", 10), ("rss_shmem_kb", 11))
 
 ATTR_OF_GROUP = {
     Group.BASE: abi.BASE, Group.CRED: abi.CRED, Group.STAT: abi.STAT,

@@ -119,7 +119,11 @@ _MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, v) for k, v in (
     (b"VmLck", "vm_lck_kb"), (b"VmRSS", "vm_rss_kb"), (b"VmSize", "vm_size_kb")))
 _VMPARTS_FIND = tuple((b"\n" + k + b":", len(k) + 2, v) for k, v in (
     (b"VmData", "vm_data_kb"), (b"VmStk", "vm_stk_kb"), (b"VmExe", "vm_exe_kb"), (b"VmLib", "vm_lib_kb"),
-    (b"VmSwap", "vm_swap_kb")))
+    (b"VmSwap", "vm_swap_kb"), (b"RssAnon", "rss_anon_kb"), (b"RssFile", "rss_file_kb"),
+    (b"RssShmem", "rss_shmem_kb")))
+_SMAPS_KEYS = {b"Rss": "smap_rss_kb", b"Pss": "pss_kb", b"Pss_Anon": "pss_anon_kb", b"Pss_File": "pss_file_kb",
+               b"Pss_Shmem": "pss_shmem_kb", b"Private_Clean": "private_clean_kb",
+               b"Private_Dirty": "private_dirty_kb"}
 _CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_ctxt_switches:", 28, "nivcsw"))
 
 
@@ -225,19 +229,14 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
         d["io"] = io
     if groups & _G_SMAPS:
         v = _read_small(base + b"/smaps_rollup")
-        pss = pc = pdirty = None
+        found = dict.fromkeys(_SMAPS_KEYS.values())
         if v:
             for line in v.split(b"\n"):
                 k, sep, val = line.partition(b":")
-                if not sep:
-                    continue
-                if k == b"Pss":
-                    pss = _leading_int(val)
-                elif k == b"Private_Clean":
-                    pc = _leading_int(val)
-                elif k == b"Private_Dirty":
-                    pdirty = _leading_int(val)
-        d["pss_kb"], d["private_clean_kb"], d["private_dirty_kb"] = pss, pc, pdirty
+                attr = _SMAPS_KEYS.get(k) if sep else None
+                if attr:
+                    found[attr] = _leading_int(val)
+        d.update(found)
     if groups & _G_EXE:
         try:
             d["exe"] = os.readlink(base + b"/exe")

@@ -96,7 +96,6 @@ class Batch:
         self.env = env
         self.sleep = sleep
         self.names = fields.DEFAULT
-        fields.field(query.sort_field)  # SortUnsupported before anything is read
         self.system = summary.SystemReader(env.proc, env.clock, utmp)
         self.cols, self.rows = geometry(query, env)
         cpus = self.system.cpu_count

@@ -4,9 +4,8 @@ A field has top's name (its header and its ``-o`` name), width, alignment, the d
 groups it reads (so a frame asks the backend for nothing more), a sort key (the
 value top's library sorts by: %CPU by cpu ticks, %MEM by resident memory, names
 by byte order) and a formatter.  ``NAMES`` is top's list in top's order (``top -O``);
-``DEFAULT`` the fields top shows without a configuration file.  Fields listed in
-``NAMES`` without a definition here are accepted by ``-o`` but cannot yet be
-sorted by (``SortUnsupported``).
+``DEFAULT`` the fields top shows without a configuration file.  Every name in ``NAMES``
+has a definition (tests/top checks it), so ``-o`` can sort by any of them.
 """
 
 from __future__ import annotations
@@ -25,10 +24,6 @@ NAMES = (
 
 DEFAULT = ("PID", "USER", "PR", "NI", "VIRT", "RES", "SHR", "S", "%CPU", "%MEM", "TIME+", "COMMAND")
 """The fields top shows when no configuration file says otherwise."""
-
-
-class SortUnsupported(Exception):
-    """-o names a field top knows but pstd cannot sort by yet."""
 
 
 @plain
@@ -52,6 +47,8 @@ class Frame:
     """Ticks since boot at the sample (the library's boot_tics: uptime x Hz, truncated)."""
     faults: dict = Factory(dict)
     """Thread id -> (major, minor) page faults since the last sample (vMj, vMn)."""
+    cpu_nodes: object = None
+    """cpu -> NUMA node (NU), read from sysfs by the first row that needs it."""
 
 
 class Field:
@@ -294,6 +291,22 @@ def _environ(t, frame) -> str:
     return text.decode("utf-8", "surrogateescape") if text else "-"
 
 
+def _numa_node(t, frame) -> int:
+    """The NUMA node of the cpu the task last ran on, -1 when unknown (as ps's NUMA)."""
+    if frame.cpu_nodes is None:
+        from pstd.ps import formats
+
+        frame.cpu_nodes = formats._cpu_nodes()
+    return frame.cpu_nodes.get(t.processor or 0, -1) if frame.cpu_nodes else -1
+
+
+def _lxc_name(t) -> str:
+    """The LXC container a task runs in, from its cgroup paths; '-' outside one (as ps's LXC)."""
+    from pstd.ps import formats
+
+    return formats.f_lxc(t, None)
+
+
 def _tty_text(t):
     from pstd.ps.names import tty_name
 
@@ -329,9 +342,25 @@ def _sort_only():
               lambda t, d, fr, w: cells.scale_pcnt(_utilization(t, fr, True), w, True)),
         Field("RSlk", 6, True, Group.MEM, num(lambda t: t.vm_lck_kb or 0),
               _mem_cell(lambda t, fr: t.vm_lck_kb or 0)),
+        Field("NU", 4, True, Group.SCHED, lambda t, d, fr: _numa_node(t, fr),
+              lambda t, d, fr, w: cells.make_num(_numa_node(t, fr), w, True)),
+        Field("LXC", 8, False, Group.CGROUP, lambda t, d, fr: _lxc_name(t).encode("utf-8", "surrogateescape"),
+              text_cell(_lxc_name)),
         Field("EXE", -1, False, Group.EXE, lambda t, d, fr: t.exe or b"",
               text_cell(lambda t: (t.exe or b"").decode("utf-8", "surrogateescape")), variable=True),
     ]
+    # memory in KiB from status (RS..) and smaps_rollup (the rest); 0 where the file has no line
+    for name, width, group, kib in (
+            ("RSan", 6, Group.VMPARTS, lambda t: t.rss_anon_kb or 0),
+            ("RSfd", 6, Group.VMPARTS, lambda t: t.rss_file_kb or 0),
+            ("RSsh", 6, Group.VMPARTS, lambda t: t.rss_shmem_kb or 0),
+            ("RSS", 6, Group.SMAPS, lambda t: t.smap_rss_kb or 0),
+            ("PSS", 6, Group.SMAPS, lambda t: t.pss_kb or 0),
+            ("PSan", 6, Group.SMAPS, lambda t: t.pss_anon_kb or 0),
+            ("PSfd", 6, Group.SMAPS, lambda t: t.pss_file_kb or 0),
+            ("PSsh", 6, Group.SMAPS, lambda t: t.pss_shmem_kb or 0),
+            ("USS", 6, Group.SMAPS, lambda t: (t.private_clean_kb or 0) + (t.private_dirty_kb or 0))):
+        out.append(Field(name, width, True, group, num(kib), _mem_cell((lambda k: lambda t, fr: k(t))(kib))))
     for name, i in (("vMj", 0), ("vMn", 1)):
         get = (lambda i: lambda t, d, fr: fr.faults.get(t.tid, (0, 0))[i])(i)
         out.append(Field(name, 3, True, Group.STAT, get,
@@ -368,10 +397,8 @@ WIDE_PID = ("PID", "PPID", "PGRP", "SID", "TGID", "TPGID")
 
 
 def field(name: str) -> Field:
-    f = FIELDS.get(name)
-    if f is None:
-        raise SortUnsupported(name)
-    return f
+    """The definition of a name from ``NAMES`` (the options parser accepts no other)."""
+    return FIELDS[name]
 
 
 def width_of(f: Field, frame: Frame) -> int:

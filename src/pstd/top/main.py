@@ -123,10 +123,6 @@ def run(args: list[str], env=None, program: bool = False) -> int:
         env.stderr.write(f"pstd top: {e}\n".encode())
         env.stderr.flush()
         return 1
-    except fields.SortUnsupported as e:
-        env.stderr.write(f"pstd top: sorting by field '{e}' is not supported yet\n".encode())
-        env.stderr.flush()
-        return 1
 
 
 def _batch(query, env) -> int:
