@@ -123,6 +123,7 @@ def record_only(args) -> int:
         for cmd in RECORDED:
             _, q = _query(cmd)
             _record(Path(args.record_only), cmd, q, nlb)
+        _record(Path(args.record_only), ["top"], _top_query(), nlb)
     finally:
         _reap(sp)
     return 0
@@ -187,6 +188,18 @@ def live(args) -> int:
     finally:
         _reap(sp)
     return 0
+
+
+def _top_query():
+    """What ``pstd top``'s default screen dumps each refresh when it reads every group of every
+    task in that one dump (replay_pstd.py runs it so: a recording holds no per-row dumps)."""
+    from types import SimpleNamespace
+
+    from pstd.model import Group, Strategy
+    from pstd.top.tui import columns
+
+    groups = columns.groups_for(columns.default(), False) | Group.STAT
+    return SimpleNamespace(show_flags=int(groups), strategy=Strategy.ALL)
 
 
 def _record(folder: Path, cmd, q, nlb) -> None:

@@ -25,11 +25,20 @@ import sys
 class _RecordedSocket:
     """Stands in for the AF_NETLINK socket: each request is answered with the recorded datagrams."""
 
-    def __init__(self, datagrams) -> None:
+    def __init__(self, datagrams, show_flags: int) -> None:
         self._dgs = datagrams
         self._next = len(datagrams)
+        self._show_flags = show_flags
 
     def send(self, data) -> int:
+        from pstd import taskdiag_abi as abi
+
+        off = abi.NLMSGHDR.size + abi.GENLMSGHDR.size + abi.TaskDiagMsg.size + 4
+        flags, strategy, pid = abi.TaskDiagPid.unpack_from(data, off)
+        if flags != self._show_flags or pid:
+            sys.stderr.write("replay_pstd: a request for show_flags %#x pid %d, the recording holds %#x "
+                             "of every task\n" % (flags, pid, self._show_flags))
+            os._exit(3)
         self._next = 0
         return len(data)
 
@@ -93,6 +102,25 @@ def _refuse_procfs(backend_cls) -> None:
     netlink.NetlinkBackend._refill = refill
 
 
+def _one_backend_for_top() -> None:
+    """``pstd top`` opens a second backend to read the drawn rows' lazy groups (one ONE dump
+    each); a recording holds one dump of every task, so here the screen runs as it does when
+    that second backend cannot be opened: every group of every task in each refresh's one dump
+    (more parsing than the live screen does, not less)."""
+    from pstd import backends
+
+    real = backends.open_backend
+    opened = []
+
+    def open_backend(*a, **k):
+        if opened:
+            raise backends.BackendUnavailable("replay: one backend")
+        opened.append(1)
+        return real(*a, **k)
+
+    backends.open_backend = open_backend
+
+
 def main() -> None:
     if len(sys.argv) < 2:
         sys.exit("usage: replay_pstd.py RECORDING ARGS...")
@@ -105,12 +133,14 @@ def main() -> None:
     info = nlwire.Info(version=1, hidepid=0, show_flags=plan.show_flags, strategies=0xFF,
                        self_only_flags=0, policy=0)
     netlink.probe = lambda: (family, info)
-    nlwire.open_socket = lambda: _RecordedSocket(dgs)
+    nlwire.open_socket = lambda: _RecordedSocket(dgs, plan.show_flags)
     from pstd.backends.procfs import ProcfsBackend
 
     _refuse_procfs(ProcfsBackend)
     os.environ["PSTD_BACKEND"] = "netlink"
     sys.argv = ["pstd", *args]
+    if args[:1] == ["top"]:
+        _one_backend_for_top()
 
     from pstd.__main__ import program
 

@@ -9,6 +9,12 @@ delay is in tenths), each for --seconds.  For each: the cpu seconds it used (use
 tool and every thread and child, from /proc/PID/stat read just before it is stopped), the peak
 resident memory (VmHWM), and the ratio to htop's, from this one run.  PSTD_BACKEND is passed through
 (procfs on a host without the module).
+
+``--replay RECORDING`` adds ``pstd top`` on the netlink backend fed from a recording of the module's
+replies (``netlink_bench.py --record-only`` writes ``top``; ``replay_pstd.py``): the screen's whole
+userspace cost at full interpreter speed, without the kernel's share, where the test VM's
+emulated cpu would saturate every tool alike.  Each refresh then parses every group of every
+task (the recording holds no per-row dumps), more than the live screen parses.
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sleepers", type=int, default=10000)
     ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--replay", help="also run pstd top on netlink fed from this recording (replay_pstd.py)")
     a = ap.parse_args()
     helper = sleepers(a.sleepers)
     try:
@@ -84,6 +91,9 @@ def main() -> int:
         tools = [("pstd top -d 1", [sys.executable, "-m", "pstd", "top", "-d", "1"]),
                  ("top -d 1", ["top", "-d", "1"]),
                  ("htop -d 10", ["htop", "-d", "10"])]
+        if a.replay:
+            tools.insert(1, ("pstd top replay", [sys.executable, os.path.join(HERE, "replay_pstd.py"),
+                                                 os.path.abspath(a.replay), "top", "-d", "1"]))
         res = {name: measure(name, argv, a.seconds) for name, argv in tools}
     finally:
         os.killpg(helper.pid, signal.SIGKILL)
