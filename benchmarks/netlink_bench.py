@@ -123,7 +123,8 @@ def record_only(args) -> int:
         for cmd in RECORDED:
             _, q = _query(cmd)
             _record(Path(args.record_only), cmd, q, nlb)
-        _record(Path(args.record_only), ["top"], _top_query(), nlb)
+        for name, q in _top_queries().items():
+            _record(Path(args.record_only) / "top", [name], q, nlb)
     finally:
         _reap(sp)
     return 0
@@ -190,16 +191,21 @@ def live(args) -> int:
     return 0
 
 
-def _top_query():
-    """What ``pstd top``'s default screen dumps each refresh when it reads every group of every
-    task in that one dump (replay_pstd.py runs it so: a recording holds no per-row dumps)."""
+def _top_queries():
+    """The dumps ``pstd top``'s default screen (sorted by %CPU) asks for: the first sample of
+    every shown group of every task, then each refresh what the sort and the counts read of
+    every task, and per drawn row the rest (its lazy groups, as ONE dumps; replay_pstd.py
+    answers those with that task's message from the ``rows`` recording)."""
     from types import SimpleNamespace
 
     from pstd.model import Group, Strategy
     from pstd.top.tui import columns
 
-    groups = columns.groups_for(columns.default(), False) | Group.STAT
-    return SimpleNamespace(show_flags=int(groups), strategy=Strategy.ALL)
+    shown = columns.groups_for(columns.default(), False)
+    every = columns.groups_for([], False)
+    q = lambda g: SimpleNamespace(show_flags=int(g | Group.STAT), strategy=Strategy.ALL)  # noqa: E731
+    return {"prime": q(shown), "refresh": q(every),
+            "rows": SimpleNamespace(show_flags=int(shown & ~every), strategy=Strategy.ALL)}
 
 
 def _record(folder: Path, cmd, q, nlb) -> None:

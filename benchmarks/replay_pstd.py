@@ -4,15 +4,19 @@
     python benchmarks/replay_pstd.py RECORDING ARGS...
 
 RECORDING is a file written by ``netlink_bench.py --record`` (u16 family, u64 groups, then
-u32 length + datagram for each reply of one dump).  The socket the netlink backend opens
-answers every dump request with those datagrams and GET_INFO says the module serves exactly
-the recorded groups; everything else -- interpreter start, imports, parsing, selection,
-sorting, rendering, writing -- is the program as installed.  ps_bench.py --replay times it
-against ``ps`` on the host: the userspace cost at full interpreter speed, without the kernel's
-share (which the VM benchmark measures).
+u32 length + datagram for each reply of one dump), or a folder of such files (``pstd top``
+asks for several sets of groups).  The socket the netlink backend opens answers a dump of all
+tasks with the datagrams recorded for the requested groups, and a dump of one task (ONE, as
+``pstd top`` sends for each drawn row) with that task's message of the same recording and the
+recording's closing message; GET_INFO says the module serves exactly the recorded groups.
+Everything else -- interpreter start, imports, parsing, selection, sorting, rendering,
+writing -- is the program as installed.  ps_bench.py --replay and top_cpu_bench.py --replay
+time it on the host: the userspace cost at full interpreter speed, without the kernel's share
+(which the VM benchmark measures).
 
-The recording must be of the same query (a dump of other groups would be parsed wrongly);
-ps_bench.py pairs each recording with the command it was made for.
+A request for groups no recording holds ends the program with status 3 (a recording of another
+query would otherwise be parsed wrongly, or the figure would time /proc); ps_bench.py pairs
+each recording with the command it was made for.
 """
 
 from __future__ import annotations
@@ -21,24 +25,61 @@ import os
 import struct
 import sys
 
+_NLMSGHDR = struct.Struct("=IHHII")
+
+
+class _Recording:
+    """One recorded dump: its datagrams, and each task's message by pid (for ONE requests)."""
+
+    def __init__(self, family: int, groups: int, datagrams) -> None:
+        self.family, self.groups, self.datagrams = family, groups, datagrams
+        self._by_pid = None
+        self.done = b""
+
+    def message_of(self, pid: int) -> bytes:
+        if self._by_pid is None:
+            from pstd import taskdiag_abi as abi
+
+            self._by_pid = {}
+            body = _NLMSGHDR.size + abi.GENLMSGHDR.size
+            for dg in self.datagrams:
+                off = 0
+                while off + _NLMSGHDR.size <= len(dg):
+                    n, kind = _NLMSGHDR.unpack_from(dg, off)[:2]
+                    if n < _NLMSGHDR.size:
+                        break
+                    if kind == abi.NLMSG_DONE:
+                        self.done = bytes(dg[off:off + n])
+                    elif kind == self.family:
+                        (tid,) = struct.unpack_from("=I", dg, off + body)
+                        self._by_pid.setdefault(tid, bytes(dg[off:off + n]))
+                    off += (n + 3) & ~3
+        return self._by_pid.get(pid, b"")
+
 
 class _RecordedSocket:
-    """Stands in for the AF_NETLINK socket: each request is answered with the recorded datagrams."""
+    """Stands in for the AF_NETLINK socket: each request is answered from the recordings."""
 
-    def __init__(self, datagrams, show_flags: int) -> None:
-        self._dgs = datagrams
-        self._next = len(datagrams)
-        self._show_flags = show_flags
+    def __init__(self, recordings: dict) -> None:
+        self._recordings = recordings
+        self._dgs = []
+        self._next = 0
 
     def send(self, data) -> int:
         from pstd import taskdiag_abi as abi
 
         off = abi.NLMSGHDR.size + abi.GENLMSGHDR.size + abi.TaskDiagMsg.size + 4
         flags, strategy, pid = abi.TaskDiagPid.unpack_from(data, off)
-        if flags != self._show_flags or pid:
-            sys.stderr.write("replay_pstd: a request for show_flags %#x pid %d, the recording holds %#x "
-                             "of every task\n" % (flags, pid, self._show_flags))
+        rec = self._recordings.get(flags)
+        if rec is None:
+            sys.stderr.write("replay_pstd: a request for show_flags %#x; recorded: %s\n"
+                             % (flags, ", ".join("%#x" % f for f in self._recordings)))
             os._exit(3)
+        if pid:
+            msg = rec.message_of(pid)
+            self._dgs = [msg + rec.done]
+        else:
+            self._dgs = rec.datagrams
         self._next = 0
         return len(data)
 
@@ -55,7 +96,7 @@ class _RecordedSocket:
         pass
 
 
-def _load(path: str):
+def _load(path: str) -> _Recording:
     with open(path, "rb") as f:
         data = f.read()
     family, groups = struct.unpack_from("=HQ", data)
@@ -67,7 +108,7 @@ def _load(path: str):
             sys.exit("replay_pstd: %s is cut short" % path)
         dgs.append(view[off + 4:off + 4 + n])
         off += 4 + n
-    return family, groups, dgs
+    return _Recording(family, groups, dgs)
 
 
 def _refuse_procfs(backend_cls) -> None:
@@ -102,45 +143,29 @@ def _refuse_procfs(backend_cls) -> None:
     netlink.NetlinkBackend._refill = refill
 
 
-def _one_backend_for_top() -> None:
-    """``pstd top`` opens a second backend to read the drawn rows' lazy groups (one ONE dump
-    each); a recording holds one dump of every task, so here the screen runs as it does when
-    that second backend cannot be opened: every group of every task in each refresh's one dump
-    (more parsing than the live screen does, not less)."""
-    from pstd import backends
-
-    real = backends.open_backend
-    opened = []
-
-    def open_backend(*a, **k):
-        if opened:
-            raise backends.BackendUnavailable("replay: one backend")
-        opened.append(1)
-        return real(*a, **k)
-
-    backends.open_backend = open_backend
-
-
 def main() -> None:
     if len(sys.argv) < 2:
         sys.exit("usage: replay_pstd.py RECORDING ARGS...")
-    recording, args = sys.argv[1], sys.argv[2:]
-    family, groups, dgs = _load(recording)
+    path, args = sys.argv[1], sys.argv[2:]
+    paths = [os.path.join(path, n) for n in sorted(os.listdir(path))] if os.path.isdir(path) else [path]
 
     from pstd.backends import netlink, nlwire
 
-    plan = nlwire.Plan(groups)
-    info = nlwire.Info(version=1, hidepid=0, show_flags=plan.show_flags, strategies=0xFF,
-                       self_only_flags=0, policy=0)
+    recordings, served = {}, 0
+    for p in paths:
+        rec = _load(p)
+        flags = nlwire.Plan(rec.groups).show_flags
+        recordings[flags] = rec
+        served |= flags
+    family = rec.family
+    info = nlwire.Info(version=1, hidepid=0, show_flags=served, strategies=0xFF, self_only_flags=0, policy=0)
     netlink.probe = lambda: (family, info)
-    nlwire.open_socket = lambda: _RecordedSocket(dgs, plan.show_flags)
+    nlwire.open_socket = lambda: _RecordedSocket(recordings)
     from pstd.backends.procfs import ProcfsBackend
 
     _refuse_procfs(ProcfsBackend)
     os.environ["PSTD_BACKEND"] = "netlink"
     sys.argv = ["pstd", *args]
-    if args[:1] == ["top"]:
-        _one_backend_for_top()
 
     from pstd.__main__ import program
 

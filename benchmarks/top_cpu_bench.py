@@ -10,11 +10,11 @@ tool and every thread and child, from /proc/PID/stat read just before it is stop
 resident memory (VmHWM), and the ratio to htop's, from this one run.  PSTD_BACKEND is passed through
 (procfs on a host without the module).
 
-``--replay RECORDING`` adds ``pstd top`` on the netlink backend fed from a recording of the module's
-replies (``netlink_bench.py --record-only`` writes ``top``; ``replay_pstd.py``): the screen's whole
-userspace cost at full interpreter speed, without the kernel's share, where the test VM's
-emulated cpu would saturate every tool alike.  Each refresh then parses every group of every
-task (the recording holds no per-row dumps), more than the live screen parses.
+``--replay FOLDER`` adds ``pstd top`` on the netlink backend fed from recordings of the module's
+replies (``netlink_bench.py --record-only DIR`` writes them to ``DIR/top``; ``replay_pstd.py``
+answers the screen's dumps from them): the screen's whole userspace cost at full interpreter
+speed, without the kernel's share, where the test VM's emulated cpu would saturate every tool
+alike.  The recorded tasks are the VM's, as many as the sleepers here.
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sleepers", type=int, default=10000)
     ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--replay", help="also run pstd top on netlink fed from this recording (replay_pstd.py)")
+    ap.add_argument("--replay", help="also run pstd top on netlink fed from the recordings in this folder "
+                    "(replay_pstd.py)")
     a = ap.parse_args()
     helper = sleepers(a.sleepers)
     try:

@@ -131,6 +131,9 @@ class NetlinkBackend:
         """The Task groups the module serves to this reader for every task it lists."""
         self.fallbacks = 0
         """Calls answered wholly by procfs (the module failed); for tests and `pstd module status`."""
+        self._plans: dict = {}
+        """int(groups) -> wire.Plan: a screen refreshing every second asks for the same few sets
+        (and one ONE dump per drawn row), and building a Plan costs more than a small dump."""
 
     # ------------------------------------------------------------------ the contract
     def dump(self, strategy: Strategy, groups: Group, pid: int | None = None,
@@ -190,7 +193,9 @@ class NetlinkBackend:
             return None
         nl_groups = groups & self.served
         rest = groups & ~nl_groups
-        plan = wire.Plan(nl_groups)
+        plan = self._plans.get(int(nl_groups))
+        if plan is None:
+            plan = self._plans[int(nl_groups)] = wire.Plan(nl_groups)
         threads = strategy in _THREAD_STRATEGIES
         res = self._run(plan, int(strategy), pid, threads)
         if res is None:
