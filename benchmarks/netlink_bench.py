@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import struct
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ sys.path.insert(0, str(HERE))
 
 from pstd.backends import nlwire as wire  # noqa: E402
 from pstd.backends.procfs import ProcfsBackend  # noqa: E402
+import recording  # noqa: E402
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-eLf"]]
 RECORDED = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"], ["-eLf"]]
@@ -125,6 +125,10 @@ def record_only(args) -> int:
             _record(Path(args.record_only), cmd, q, nlb)
         for name, q in _top_queries().items():
             _record(Path(args.record_only) / "top", [name], q, nlb)
+        # a screen's refreshes see ticks move: successive dumps a second apart, replayed in turn
+        for k in range(1, TOP_REFRESHES):
+            time.sleep(1.0)
+            _record(Path(args.record_only) / "top", ["refresh.%d" % k], _top_queries()["refresh.0"], nlb)
     finally:
         _reap(sp)
     return 0
@@ -191,6 +195,10 @@ def live(args) -> int:
     return 0
 
 
+TOP_REFRESHES = 6
+"""Recordings of the screen's refresh dump (top_cpu_bench.py --replay cycles through them)."""
+
+
 def _top_queries():
     """The dumps ``pstd top``'s default screen (sorted by %CPU) asks for: the first sample of
     every shown group of every task, then each refresh what the sort and the counts read of
@@ -204,7 +212,7 @@ def _top_queries():
     shown = columns.groups_for(columns.default(), False)
     every = columns.groups_for([], False)
     q = lambda g: SimpleNamespace(show_flags=int(g | Group.STAT), strategy=Strategy.ALL)  # noqa: E731
-    return {"prime": q(shown), "refresh": q(every),
+    return {"prime": q(shown), "refresh.0": q(every),
             "rows": SimpleNamespace(show_flags=int(shown & ~every), strategy=Strategy.ALL)}
 
 
@@ -218,22 +226,13 @@ def _record(folder: Path, cmd, q, nlb) -> None:
     finally:
         s.close()
     name = "_".join(cmd).replace(",", "_")
-    with open(folder / name, "wb") as f:
-        f.write(struct.pack("=HQ", nlb.family, int(plan.groups)))
-        for d in dgs:
-            f.write(struct.pack("=I", len(d)) + d)
+    recording.write(folder / name, nlb.family, plan.groups, int(q.strategy), dgs)
     print(f"#   recorded {len(dgs)} datagrams, {sum(map(len, dgs))} bytes to {folder / name}")
 
 
 def _load(path: Path):
-    data = path.read_bytes()
-    family, groups = struct.unpack_from("=HQ", data)
-    off, dgs = 10, []
-    while off < len(data):
-        (n,) = struct.unpack_from("=I", data, off)
-        dgs.append(bytearray(data[off + 4:off + 4 + n]))
-        off += 4 + n
-    return family, groups, dgs
+    rec = recording.load(path)
+    return rec.family, rec.groups, [bytearray(d) for d in rec.datagrams]
 
 
 class _Replayed:

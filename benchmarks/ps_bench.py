@@ -160,24 +160,9 @@ def recording_for(folder: str | None, args: list[str]) -> str | None:
 
 def recorded_tasks(path: str) -> int:
     """Task messages in a recording (the first message of each task; CONT continuations not counted)."""
-    import struct
+    import recording
 
-    data = Path(path).read_bytes()
-    family = struct.unpack_from("=H", data)[0]
-    off, n = 10, 0
-    while off < len(data):
-        (ln,) = struct.unpack_from("=I", data, off)
-        p, end = off + 4, off + 4 + ln
-        cont = False
-        while p + 16 <= end:
-            mlen, typ = struct.unpack_from("=IH", data, p)
-            if typ == family and mlen >= 32:
-                if not cont:
-                    n += 1
-                cont = bool(struct.unpack_from("=I", data, p + 28)[0] & 1)
-            p += max(16, (mlen + 3) & ~3)
-        off = end
-    return n
+    return recording.task_count(recording.load(path))
 
 
 def replay_python(pstd: str) -> str:

@@ -3,20 +3,19 @@
 
     python benchmarks/replay_pstd.py RECORDING ARGS...
 
-RECORDING is a file written by ``netlink_bench.py --record`` (u16 family, u64 groups, then
-u32 length + datagram for each reply of one dump), or a folder of such files (``pstd top``
-asks for several sets of groups).  The socket the netlink backend opens answers a dump of all
-tasks with the datagrams recorded for the requested groups, and a dump of one task (ONE, as
-``pstd top`` sends for each drawn row) with that task's message of the same recording and the
-recording's closing message; GET_INFO says the module serves exactly the recorded groups.
-Everything else -- interpreter start, imports, parsing, selection, sorting, rendering,
+RECORDING is a file written by ``netlink_bench.py --record`` (recording.py: the family, groups
+and strategy of one dump, then its reply datagrams), or a folder of such files (``pstd top``
+asks for several sets of groups, and each refresh for the next recording of its dump).  The
+socket the netlink backend opens answers from them (``_RecordedSocket``); GET_INFO says the
+module serves exactly the recorded groups.  Everything else -- interpreter start, imports, parsing, selection, sorting, rendering,
 writing -- is the program as installed.  ps_bench.py --replay and top_cpu_bench.py --replay
 time it on the host: the userspace cost at full interpreter speed, without the kernel's share
 (which the VM benchmark measures).
 
-A request for groups no recording holds ends the program with status 3 (a recording of another
-query would otherwise be parsed wrongly, or the figure would time /proc); ps_bench.py pairs
-each recording with the command it was made for.
+A request no recording answers ends the program with status 3 (a recording of another query
+would otherwise be parsed wrongly, or the figure would time /proc); ps_bench.py pairs each
+recording with the command it was made for.  Not replayed: the kernel's work, and the socket
+each dump opens, binds and closes (a screen's per-row ONE dumps open one each).
 """
 
 from __future__ import annotations
@@ -25,61 +24,87 @@ import os
 import struct
 import sys
 
+import recording
+
 _NLMSGHDR = struct.Struct("=IHHII")
+_ALL, _ONE = 0, 1
+_NLMSG_ERROR, _NLMSG_DONE = 2, 3
+_ESRCH = 3
 
 
-class _Recording:
-    """One recorded dump: its datagrams, and each task's message by pid (for ONE requests)."""
+class _Recorded:
+    """One recorded dump, and each task's messages by thread id (the answer to a ONE request)."""
 
-    def __init__(self, family: int, groups: int, datagrams) -> None:
-        self.family, self.groups, self.datagrams = family, groups, datagrams
-        self._by_pid = None
+    def __init__(self, rec: recording.Recording) -> None:
+        self.rec = rec
+        self._by_tid = None
         self.done = b""
 
-    def message_of(self, pid: int) -> bytes:
-        if self._by_pid is None:
+    def messages_of(self, tid: int) -> list:
+        if self._by_tid is None:
             from pstd import taskdiag_abi as abi
 
-            self._by_pid = {}
+            self._by_tid = {}
             body = _NLMSGHDR.size + abi.GENLMSGHDR.size
-            for dg in self.datagrams:
+            for dg in self.rec.datagrams:
                 off = 0
                 while off + _NLMSGHDR.size <= len(dg):
                     n, kind = _NLMSGHDR.unpack_from(dg, off)[:2]
                     if n < _NLMSGHDR.size:
                         break
-                    if kind == abi.NLMSG_DONE:
+                    if kind == _NLMSG_DONE:
                         self.done = bytes(dg[off:off + n])
-                    elif kind == self.family:
-                        (tid,) = struct.unpack_from("=I", dg, off + body)
-                        self._by_pid.setdefault(tid, bytes(dg[off:off + n]))
+                    elif kind == self.rec.family:
+                        (msg_tid,) = struct.unpack_from("=I", dg, off + body)
+                        # a task split over several messages (CONT) keeps all of them, in order
+                        self._by_tid.setdefault(msg_tid, []).append(bytes(dg[off:off + n]))
                     off += (n + 3) & ~3
-        return self._by_pid.get(pid, b"")
+        return self._by_tid.get(tid, [])
 
 
 class _RecordedSocket:
-    """Stands in for the AF_NETLINK socket: each request is answered from the recordings."""
+    """Stands in for the AF_NETLINK socket: each request is answered from the recordings.
 
-    def __init__(self, recordings: dict) -> None:
-        self._recordings = recordings
+    A dump of every task gets the datagrams recorded for its groups and strategy (several
+    recordings of one dump, as of a screen's refreshes, are answered in turn); a ONE dump gets
+    the task's messages from a recording of every task with those groups, one datagram each,
+    the last followed by the recording's NLMSG_DONE (an NLMSG_ERROR of ESRCH for a task not
+    recorded, as the module answers).  Anything else ends the program: status 3."""
+
+    def __init__(self, dumps: dict, turn: dict) -> None:
+        self._dumps = dumps
+        self._turn = turn  # shared by every socket of the run: refreshes go on to the next recording
         self._dgs = []
         self._next = 0
+
+    def _refuse(self, why: str) -> None:
+        sys.stderr.write("replay_pstd: %s; recorded: %s\n" % (why, ", ".join(
+            "show_flags %#x strategy %d" % k for k in self._dumps)))
+        os._exit(3)
 
     def send(self, data) -> int:
         from pstd import taskdiag_abi as abi
 
         off = abi.NLMSGHDR.size + abi.GENLMSGHDR.size + abi.TaskDiagMsg.size + 4
         flags, strategy, pid = abi.TaskDiagPid.unpack_from(data, off)
-        rec = self._recordings.get(flags)
-        if rec is None:
-            sys.stderr.write("replay_pstd: a request for show_flags %#x; recorded: %s\n"
-                             % (flags, ", ".join("%#x" % f for f in self._recordings)))
-            os._exit(3)
-        if pid:
-            msg = rec.message_of(pid)
-            self._dgs = [msg + rec.done]
+        if pid == 0:
+            recs = self._dumps.get((flags, strategy))
+            if not recs:
+                self._refuse("a dump of show_flags %#x strategy %d" % (flags, strategy))
+            k = self._turn.get((flags, strategy), 0)
+            self._turn[(flags, strategy)] = k + 1
+            self._dgs = recs[k % len(recs)].rec.datagrams
+        elif strategy == _ONE and self._dumps.get((flags, _ALL)):
+            rec = self._dumps[(flags, _ALL)][-1]
+            msgs = rec.messages_of(pid)
+            if msgs:
+                self._dgs = msgs[:-1] + [msgs[-1] + rec.done]
+            else:
+                seq = _NLMSGHDR.unpack_from(data)[3]
+                self._dgs = [_NLMSGHDR.pack(36, _NLMSG_ERROR, 0, seq, 0) + struct.pack("=i", -_ESRCH)
+                             + bytes(data[:16])]
         else:
-            self._dgs = rec.datagrams
+            self._refuse("a dump of show_flags %#x strategy %d for pid %d" % (flags, strategy, pid))
         self._next = 0
         return len(data)
 
@@ -94,21 +119,6 @@ class _RecordedSocket:
 
     def close(self) -> None:
         pass
-
-
-def _load(path: str) -> _Recording:
-    with open(path, "rb") as f:
-        data = f.read()
-    family, groups = struct.unpack_from("=HQ", data)
-    view = memoryview(data)
-    off, dgs = 10, []
-    while off < len(data):
-        (n,) = struct.unpack_from("=I", data, off)
-        if off + 4 + n > len(data):
-            sys.exit("replay_pstd: %s is cut short" % path)
-        dgs.append(view[off + 4:off + 4 + n])
-        off += 4 + n
-    return _Recording(family, groups, dgs)
 
 
 def _refuse_procfs(backend_cls) -> None:
@@ -151,16 +161,17 @@ def main() -> None:
 
     from pstd.backends import netlink, nlwire
 
-    recordings, served = {}, 0
+    dumps, served, family = {}, 0, 0
     for p in paths:
-        rec = _load(p)
+        rec = recording.load(p)
         flags = nlwire.Plan(rec.groups).show_flags
-        recordings[flags] = rec
+        dumps.setdefault((flags, rec.strategy), []).append(_Recorded(rec))
         served |= flags
-    family = rec.family
+        family = rec.family
     info = nlwire.Info(version=1, hidepid=0, show_flags=served, strategies=0xFF, self_only_flags=0, policy=0)
     netlink.probe = lambda: (family, info)
-    nlwire.open_socket = lambda: _RecordedSocket(recordings)
+    turn: dict = {}
+    nlwire.open_socket = lambda: _RecordedSocket(dumps, turn)
     from pstd.backends.procfs import ProcfsBackend
 
     _refuse_procfs(ProcfsBackend)

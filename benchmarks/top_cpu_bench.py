@@ -102,6 +102,13 @@ def main() -> int:
     htop_cpu, htop_mem = res["htop -d 10"]
     print(f"{tasks} processes ({a.sleepers} sleepers), {a.seconds:g} s each, 160x48, "
           f"backend {os.environ.get('PSTD_BACKEND', 'auto')}")
+    if a.replay:
+        sys.path.insert(0, HERE)
+        import recording
+
+        names = sorted(n for n in os.listdir(a.replay) if n.startswith("refresh"))
+        recorded = recording.task_count(recording.load(os.path.join(a.replay, names[0])))
+        print(f"  pstd top replay: {recorded} tasks in each of {len(names)} recorded refreshes (the VM's)")
     print(f"  {'tool':16} {'cpu s':>8} {'cpu/htop':>9} {'VmHWM MiB':>10} {'mem/htop':>9}")
     for name, (cpu, mem) in res.items():
         print(f"  {name:16} {cpu:8.2f} {cpu / htop_cpu if htop_cpu else float('nan'):9.2f} "
