@@ -1,6 +1,7 @@
 """Memory over many dumps: slab, the module's own memory and references, kmemleak (debug kernel).
 
-PSTD_LEAK_DUMPS changes the number of dumps (default 10,000); the figures of the last run are written
+PSTD_LEAK_DUMPS changes the number of dumps (default 10,000), PSTD_LEAK_RELOADS the module reloads
+(default 100); the figures of the last run are written
 to the job folder (leaks.txt) and printed.
 """
 
@@ -13,6 +14,7 @@ import time
 import vmhelpers as h
 
 DUMPS = int(os.environ.get("PSTD_LEAK_DUMPS") or 10_000)
+RELOADS = int(os.environ.get("PSTD_LEAK_RELOADS") or 100)
 KMEMLEAK = "/sys/kernel/debug/kmemleak"
 # every group the module serves on its own, then all of them at once
 GROUPS = ["base", "cred", "vma", "stat", "statm", "cmdline", "sched", "tty", "mem", "signal", "all"]
@@ -144,14 +146,14 @@ def test_100_module_reloads_leave_memory_flat(tools):
     subprocess.run(["sync"])
     time.sleep(1)
     sunr0 = meminfo_kib("SUnreclaim")
-    for _ in range(100):
+    for _ in range(RELOADS):
         h.insmod()
         h.dump("-s", "one", "-p", "1", "-f", "all", "-q")
         h.rmmod()
     time.sleep(1)
     sunr1 = meminfo_kib("SUnreclaim")
     h.ensure_module_loaded()
-    print("100 reloads: SUnreclaim %d -> %d KiB" % (sunr0, sunr1))
+    print("%d reloads: SUnreclaim %d -> %d KiB" % (RELOADS, sunr0, sunr1))
     if not kasan_kernel():
-        assert sunr1 - sunr0 < 2048, "SUnreclaim grew by %d KiB over 100 reloads" % (sunr1 - sunr0)
+        assert sunr1 - sunr0 < 2048, "SUnreclaim grew by %d KiB over %d reloads" % (sunr1 - sunr0, RELOADS)
     assert not h.kernel_log_problems()
