@@ -12,8 +12,11 @@ Task fields each fills; :func:`parse` walks one buffer of replies with it.
 from __future__ import annotations
 
 import errno as _errno
-import socket
 import struct
+
+# the C socket type: the socket module's wrapper class, selectors and enums cost about 7 ms to import,
+# and a dump needs none of them
+import _socket
 import sys
 
 from pstd import taskdiag_abi as abi
@@ -154,8 +157,9 @@ _FAST_CACHE: dict = {}
 
 
 def _fast_parser(plan: Plan, family: int, threads: bool):
-    """``(buf, off, ln) -> dict | None``: the record of one message of the common shape, else None."""
-    key = (int(plan.groups), threads)
+    """``(buf, off, end, append) -> off``: appends the records of the common-shape messages from
+    ``off`` on and returns where the first other message (or the end) is; None: no common shape."""
+    key = (int(plan.groups), family, threads)
     try:
         return _FAST_CACHE[key]
     except KeyError:
@@ -179,7 +183,7 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
         fmt, idx = "=", 0
         if n == 0:
             fmt += "IHHII4xIII"  # nlmsghdr, genlmsghdr, task_diag_msg
-            checks += ["v[2] & %d" % NLM_F_DUMP_INTR, "v[7]"]
+            checks += ["v[1] != %d" % family, "v[2] & %d" % NLM_F_DUMP_INTR, "v[7]"]
             items += ["'pid': v[6]", "'tid': v[5]"]
             idx = 8
         for a in seg:
@@ -189,13 +193,13 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
             idx += 2
             if a == abi.BASE:
                 fmt += _BASE.format.lstrip("=") + "%dx" % (size - _BASE.size)
-                pre += ["st = %s[%d]" % (v, idx + 3), "c = %s[%d]" % (v, idx + 4), "i = c.find(b'\\0')",
+                pre += ["c = %s[%d]" % (v, idx + 4), "i = c.find(b'\\0')",
                         "if i >= 0:", "    c = c[:i]"]
                 checks.append("%s[%d] & %d" % (v, idx + 5, abi.BASE_F_COMM_PARTIAL))
                 items += ["'ppid': %s[%d]" % (v, idx), "'sid': %s[%d]" % (v, idx + 1),
-                          "'pgid': %s[%d]" % (v, idx + 2), "'state': S[st] if st < 9 else '?'",
+                          "'pgid': %s[%d]" % (v, idx + 2), "'state': S[%s[%d]]" % (v, idx + 3),
                           "'comm': c.decode('utf-8', 'surrogateescape')",
-                          "'kthread': (%s[%d] & 1) != 0" % (v, idx + 5)]
+                          "'kthread': K[%s[%d]]" % (v, idx + 5)]
                 idx += 6
             elif a == abi.MEM:
                 fmt += "18Q"
@@ -220,25 +224,34 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
         fmts.append(struct.Struct(fmt))
     if threads:
         items.append("'is_thread': True")
-    g = {"S": _STATE, "A": fmts[0].unpack_from, "Z": fmts[0].size}
-    body = ["def fast(buf, off, ln):"]
+    # a state byte past the table reads '?', as in the general loop; bit 0 of base_flags is KTHREAD
+    g = {"S": tuple(_STATE) + ("?",) * (256 - len(_STATE)), "K": tuple(bool(b & 1) for b in range(256)),
+         "A": fmts[0].unpack_from, "Z": fmts[0].size, "new": Task.__new__, "Task": Task}
+    # One loop over the messages of the shape: one unpack (two around the command line) and one
+    # dict display per task, no call per message; the first other message ends it.
+    body = ["def run(buf, off, end, append):"]
     if len(fmts) == 1:
-        body += ["    if ln != Z:", "        return None", "    v = A(buf, off)"]
+        body += ["    while off + Z <= end:", "        v = A(buf, off)",
+                 "        if v[0] != Z or %s:" % " or ".join(checks), "            return off"]
+        step = "        off += Z" if fmts[0].size % 4 == 0 else "        off = (off + Z + 3) & ~3"
     else:
         want_cmd = plan.cmdline
         g.update(B=fmts[1].unpack_from, Y=fmts[1].size, N=_NLA.unpack_from)
-        body += ["    if ln < Z + 4:", "        return None", "    v = A(buf, off)",
-                 "    q = off + Z", "    cl, ct = N(buf, q)",
-                 "    if ct != %d or cl < 4:" % abi.CMDLINE, "        return None",
-                 "    r = q + ((cl + 3) & ~3)",
-                 "    if ln != r - off + Y:", "        return None", "    w = B(buf, r)"]
+        body += ["    while off + Z + 4 <= end:", "        v = A(buf, off)", "        ln = v[0]",
+                 "        if ln < Z + 4 or off + ln > end:", "            return off",
+                 "        q = off + Z", "        cl, ct = N(buf, q)",
+                 "        if ct != %d or cl < 4:" % abi.CMDLINE, "            return off",
+                 "        r = q + ((cl + 3) & ~3)",
+                 "        if ln != r - off + Y:", "            return off", "        w = B(buf, r)",
+                 "        if %s:" % " or ".join(checks), "            return off"]
         if want_cmd:
             items.append("'cmdline': bytes(buf[q + 4:q + cl])")
-    body += ["    if %s:" % " or ".join(checks), "        return None"]
-    body += ["    " + ln for ln in pre]
-    body += ["    return {%s}" % ", ".join(items)]
+        step = "        off = (off + ln + 3) & ~3"
+    body += ["        " + ln for ln in pre]
+    body += ["        t = new(Task)", "        t.__dict__ = {%s}" % ", ".join(items), "        append(t)", step]
+    body += ["    return off"]
     exec("\n".join(body), g)  # noqa: S102 - generated from the tables above, no outside input
-    return g["fast"]
+    return g["run"]
 
 
 class Result:
@@ -277,20 +290,16 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
     off = start
     cont = res.cont
     while off < end:
+        if cont is None and fast is not None:
+            off = fast(buf, off, end, append)
+            if off >= end:
+                break
         if off + 16 > end:
             raise Malformed("truncated netlink header at %d" % off)
         ln, typ, fl = hdr(buf, off)
         mend = off + ln
         if ln < 16 or mend > end:
             raise Malformed("netlink message of %d bytes at %d (buffer ends at %d)" % (ln, off, end))
-        if typ == family and cont is None and fast is not None:
-            d = fast(buf, off, ln)
-            if d is not None:
-                t = new(Task)
-                t.__dict__ = d
-                append(t)
-                off = (mend + 3) & ~3
-                continue
         if typ == family:
             if fl & NLM_F_DUMP_INTR:
                 res.intr = True
@@ -396,8 +405,8 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
 # ------------------------------------------------------------------ the socket
 
 
-def open_socket() -> socket.socket:
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW | socket.SOCK_CLOEXEC, abi.NETLINK_GENERIC)
+def open_socket() -> _socket.socket:
+    s = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW | _socket.SOCK_CLOEXEC, abi.NETLINK_GENERIC)
     try:
         s.bind((0, 0))
     except OSError:
@@ -406,7 +415,7 @@ def open_socket() -> socket.socket:
     return s
 
 
-def _recv(s: socket.socket, buf: bytearray) -> int:
+def _recv(s: _socket.socket, buf: bytearray) -> int:
     while True:
         try:
             return s.recv_into(buf)
@@ -426,11 +435,11 @@ def _attrs(buf, off: int, end: int) -> dict:
     return out
 
 
-def _request(s: socket.socket, family: int, flags: int, seq: int, body: bytes) -> None:
+def _request(s: _socket.socket, family: int, flags: int, seq: int, body: bytes) -> None:
     s.send(abi.NLMSGHDR.pack(16 + len(body), family, flags, seq, 0) + body)
 
 
-def _one_reply(s: socket.socket, seq: int) -> tuple[int, bytes]:
+def _one_reply(s: _socket.socket, seq: int) -> tuple[int, bytes]:
     """(type, message bytes) of the first message answering ``seq``."""
     buf = bytearray(RECV_SIZE)
     while True:
@@ -452,7 +461,7 @@ def _one_reply(s: socket.socket, seq: int) -> tuple[int, bytes]:
             off += (ln + 3) & ~3
 
 
-def resolve_family(s: socket.socket, name: str = abi.GENL_NAME) -> int:
+def resolve_family(s: _socket.socket, name: str = abi.GENL_NAME) -> int:
     """The generic netlink family id of ``name`` (CTRL_CMD_GETFAMILY); WireError(ENOENT) when absent."""
     raw = name.encode() + b"\0"
     attr = _NLA.pack(4 + len(raw), abi.CTRL_ATTR_FAMILY_NAME) + raw
@@ -479,7 +488,7 @@ class Info:
         return "Info(%s)" % ", ".join("%s=%#x" % (k, getattr(self, k)) for k in self.__slots__)
 
 
-def get_info(s: socket.socket, family: int) -> Info:
+def get_info(s: _socket.socket, family: int) -> Info:
     body = abi.GENLMSGHDR.pack(abi.CMD_GET_INFO, abi.GENL_VERSION, 0) + b"\0" * abi.TaskDiagMsg.size
     _request(s, family, abi.NLM_F_REQUEST, 2, body)
     _, msg = _one_reply(s, 2)
@@ -499,7 +508,7 @@ def dump_request(family: int, show_flags: int, strategy: int, pid: int = 0, seq:
     return abi.NLMSGHDR.pack(16 + len(body), family, abi.NLM_F_REQUEST | abi.NLM_F_DUMP, seq, 0) + body
 
 
-def dump(s: socket.socket, family: int, plan: Plan, strategy: int, pid: int = 0,
+def dump(s: _socket.socket, family: int, plan: Plan, strategy: int, pid: int = 0,
          threads: bool = False, record=None) -> Result:
     """One dump on ``s``: send the request, receive and parse until NLMSG_DONE.
 
