@@ -253,7 +253,7 @@ def replay(args) -> int:
 
     folder = Path(args.replay)
     print(f"{'recording':<18} {'tasks':>7} {'parse wall/cpu ms':>20} {'whole ps path wall/cpu ms':>26}")
-    for path in sorted(folder.iterdir()):
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):  # top/ holds the screen's recordings
         family, groups, dgs = _load(path)
         plan = wire.Plan(groups)
         n = len(wire.replay(dgs, family, plan).tasks)

@@ -37,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 
+import bytecode
+
 HERE = Path(__file__).resolve().parent
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
@@ -196,6 +198,7 @@ def main() -> int:
         print("ps_bench: needs root (pid namespace, kernel.pid_max)", file=sys.stderr)
         return 2
     repeat = max(5, opts.repeat)
+    bytecode.precompile(replay_python(opts.pstd))
 
     saved: dict[str, str] = {}
     proc = None

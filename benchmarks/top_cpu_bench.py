@@ -86,6 +86,10 @@ def main() -> int:
     ap.add_argument("--replay", help="also run pstd top on netlink fed from the recordings in this folder "
                     "(replay_pstd.py)")
     a = ap.parse_args()
+    sys.path.insert(0, HERE)
+    import bytecode
+
+    bytecode.precompile()
     helper = sleepers(a.sleepers)
     try:
         tasks = sum(1 for d in os.listdir("/proc") if d.isdigit())
@@ -103,7 +107,6 @@ def main() -> int:
     print(f"{tasks} processes ({a.sleepers} sleepers), {a.seconds:g} s each, 160x48, "
           f"backend {os.environ.get('PSTD_BACKEND', 'auto')}")
     if a.replay:
-        sys.path.insert(0, HERE)
         import recording
 
         names = sorted(n for n in os.listdir(a.replay) if n.startswith("refresh"))
