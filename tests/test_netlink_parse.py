@@ -587,3 +587,24 @@ def test_pyroute2_reference_decoder_agrees_on_hand_built_replies():
     dgs.append(task_msg(70, 70, [cmdline(parts[-1]), sched(), tty(), mem()]) + full(71, 70) + done())
     ref = pyroute2_ref.agree(dgs, FAM, wire.Plan(GROUPS))
     assert len(ref) == 41 and ref[39]["msgs"] == len(parts)
+
+
+FIXED_SIZE_PLANS = [g for g in PLANS if not wire.Plan(g).cmdline]
+
+
+@pytest.mark.parametrize("groups", FIXED_SIZE_PLANS)
+def test_whole_buffer_path_agrees_for_every_damaged_byte(groups):
+    """A buffer of nothing but one-size messages is checked a byte column at a time: each byte of a
+    message changed (a flag bit, the low bit, all bits) must give what the general loop gives."""
+    msgs = [shaped(p, groups) for p in (1, 2, 3, 4)]
+    size = len(msgs[0])
+    assert {len(m) for m in msgs} == {size}
+    good = b"".join(msgs)
+    fast, general = _parse_both([good, done()], groups)
+    assert fast == general and len(fast[0]) == 4 and not fast[1]
+    for i in range(size):
+        for flip in (0x01, 0x04, 0x10, 0xFF):
+            b = bytearray(good)
+            b[2 * size + i] ^= flip
+            fast, general = _parse_both([bytes(b), done()], groups)
+            assert fast == general, (i, flip)

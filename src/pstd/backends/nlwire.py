@@ -167,6 +167,11 @@ def _fast_parser(plan: Plan, family: int, threads: bool):
         return fn
 
 
+def _bits_at(offset: int, fmt: str, mask: int) -> list:
+    """[(byte offset, bits)] where a field of ``fmt`` at ``offset`` keeps the bits of ``mask``."""
+    return [(offset + j, b) for j, b in enumerate(struct.pack(fmt, mask)) if b]
+
+
 def _generate_fast(plan: Plan, family: int, threads: bool):
     attrs = [a for a in range(64) if plan.show_flags >> a & 1]
     if any(a not in _PAYLOAD and a != abi.CMDLINE for a in attrs):
@@ -178,20 +183,27 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
         else:
             segs[-1].append(a)
     fmts, checks, items, pre = [], [], [], []
+    same, clear = [], []  # first segment: (byte offset, bytes every message has there), (offset, bits none has)
     for n, seg in enumerate(segs):
         v = "v" if n == 0 else "w"
         fmt, idx = "=", 0
         if n == 0:
             fmt += "IHHII4xIII"  # nlmsghdr, genlmsghdr, task_diag_msg
+            same += [(4, struct.pack("=H", family)), (28, b"\0\0\0\0")]
+            clear += _bits_at(6, "=H", NLM_F_DUMP_INTR)
             checks += ["v[1] != %d" % family, "v[2] & %d" % NLM_F_DUMP_INTR, "v[7]"]
             items += ["'pid': v[6]", "'tid': v[5]"]
             idx = 8
         for a in seg:
             size = _PAYLOAD[a]
+            if n == 0:
+                same.append((struct.calcsize(fmt), struct.pack("=HH", size + 4, a)))
             fmt += "HH"
             checks.append("(%s[%d], %s[%d]) != (%d, %d)" % (v, idx, v, idx + 1, size + 4, a))
             idx += 2
             if a == abi.BASE:
+                if n == 0:
+                    clear += _bits_at(struct.calcsize(fmt) + _BASE.size - 1, "=B", abi.BASE_F_COMM_PARTIAL)
                 fmt += _BASE.format.lstrip("=") + "%dx" % (size - _BASE.size)
                 pre += ["c = %s[%d]" % (v, idx + 4), "i = c.find(b'\\0')",
                         "if i >= 0:", "    c = c[:i]"]
@@ -229,13 +241,30 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
          "A": fmts[0].unpack_from, "Z": fmts[0].size, "new": Task.__new__, "Task": Task}
     # One loop over the messages of the shape: one unpack (two around the command line) and one
     # dict display per task, no call per message; the first other message ends it.
+    if len(fmts) == 2 and plan.cmdline:
+        items.append("'cmdline': bytes(buf[q + 4:q + cl])")
     body = ["def run(buf, off, end, append):"]
+    record = ["t = new(Task)", "t.__dict__ = {%s}" % ", ".join(items), "append(t)"]
+    if len(fmts) == 1 and fmts[0].size % 4 == 0:
+        # Every message of such a plan has one size: a buffer of nothing but common-shape messages
+        # is checked a byte column at a time (bytes at one offset of every message, one strided
+        # copy each) and unpacked in one iter_unpack; any other buffer takes the loop below.
+        same.insert(0, (0, struct.pack("=I", fmts[0].size)))
+        g.update(IU=fmts[0].iter_unpack, MV=memoryview, ALLOWED={
+            m: bytes(b for b in range(256) if not b & m) for _, m in clear})
+        cols = ["mv[%d::Z].tobytes().count(%r) == k" % (o + j, bytes([c]))
+                for o, want in same for j, c in enumerate(want)]
+        cols += ["not mv[%d::Z].tobytes().translate(None, ALLOWED[%d])" % (o, m) for o, m in clear]
+        body += ["    k = (end - off) // Z", "    if k > 1 and off + k * Z == end:",
+                 "        mv = MV(buf)[off:end]",
+                 "        if %s:" % " and ".join(cols), "            for v in IU(mv):"]
+        body += ["                " + ln for ln in pre + record]
+        body += ["            return end"]
     if len(fmts) == 1:
         body += ["    while off + Z <= end:", "        v = A(buf, off)",
                  "        if v[0] != Z or %s:" % " or ".join(checks), "            return off"]
         step = "        off += Z" if fmts[0].size % 4 == 0 else "        off = (off + Z + 3) & ~3"
     else:
-        want_cmd = plan.cmdline
         g.update(B=fmts[1].unpack_from, Y=fmts[1].size, N=_NLA.unpack_from)
         body += ["    while off + Z + 4 <= end:", "        v = A(buf, off)", "        ln = v[0]",
                  "        if ln < Z + 4 or off + ln > end:", "            return off",
@@ -244,11 +273,9 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
                  "        r = q + ((cl + 3) & ~3)",
                  "        if ln != r - off + Y:", "            return off", "        w = B(buf, r)",
                  "        if %s:" % " or ".join(checks), "            return off"]
-        if want_cmd:
-            items.append("'cmdline': bytes(buf[q + 4:q + cl])")
         step = "        off = (off + ln + 3) & ~3"
-    body += ["        " + ln for ln in pre]
-    body += ["        t = new(Task)", "        t.__dict__ = {%s}" % ", ".join(items), "        append(t)", step]
+    body += ["        " + ln for ln in pre + record]
+    body += [step]
     body += ["    return off"]
     exec("\n".join(body), g)  # noqa: S102 - generated from the tables above, no outside input
     return g["run"]
