@@ -314,3 +314,28 @@ def test_the_fast_decimal_path_falls_back_for_what_it_cannot_print():
     slow, _ = Renderer(q, ctx(), C.lookup).render(rows, ctx())
     assert fast == slow
     assert b"   -1" in fast and b"123456" in fast
+
+
+@pytest.mark.parametrize("specs", ["pid,ppid,tpgid", "pid", "ppid"])
+def test_the_decimal_blocks_equal_line_by_line(specs):
+    """Whole blocks of rows come from one %-format; a block holding one odd row (None, negative,
+    too wide) must print as the line-by-line path does, and the blocks around it too."""
+    import random
+    from pstd.ps.parser import parse
+    from pstd.ps import render as R
+    from pstd.env import Environment
+    import io
+
+    env = Environment.from_os()
+    env.stdout = io.BytesIO()
+    q = parse(["-o", specs], env, prog="ps")
+    rnd = random.Random(11)
+    rows = [task(pid=p, ppid=rnd.choice([0, 1, 99999]), tpgid=rnd.choice([1, 4242])) for p in range(1, 2000)]
+    for i, odd in ((300, {"ppid": None}), (301, {"tpgid": -1}), (600, {"ppid": -5}), (900, {"pid": 1234567}),
+                   (1998, {"pid": None})):
+        for k, v in odd.items():
+            setattr(rows[i], k, v)  # each kind of odd row in a block of its own, but the first two
+    fast, n = R.Renderer(q, ctx(), C.lookup).render_plain(rows, ctx())
+    slow, _ = R.Renderer(q, ctx(), C.lookup).render(rows, ctx())
+    assert n == len(rows) and fast == slow
+    assert len(rows) > 4 * R._DEC_BLOCK

@@ -20,9 +20,13 @@ literals or signal columns go through :func:`layout_row`.
 
 from __future__ import annotations
 
+from itertools import chain
 from operator import attrgetter
 
 OUTBUF_SIZE = 2 * 64 * 1024
+_DEC_BLOCK = 256
+"""Rows formatted by one %-format when every cell is a plain decimal (a block that has an odd
+row is done again line by line)."""
 SPACE_AMOUNT = 144
 
 # alignment classes (procps CF_*)
@@ -413,15 +417,27 @@ class Renderer:
         slow = self.line
         if dec is not None:
             fmtd, values, total = dec
-            for task in tasks:
+            flat = len(cols) > 1  # attrgetter of one name returns the value, of several a tuple
+            for start in range(0, len(tasks), _DEC_BLOCK):
+                part = tasks[start:start + _DEC_BLOCK]
+                # a block of lines from one %-format; when any line in it did not fit or holds
+                # a value the formatter prints otherwise (None, negative), line by line
                 try:
-                    line = fmtd % values(task)
+                    vals = tuple(chain.from_iterable(map(values, part))) if flat else tuple(map(values, part))
+                    text = "\n".join([fmtd] * len(part)) % vals
                 except (TypeError, AttributeError):
-                    line = None
-                # a value that did not fit, or one the formatter prints otherwise (None, negative)
-                if line is None or len(line) != total or "-" in line:
-                    line = slow(cols, task, ctx, "")
-                append(line)
+                    text = None
+                if text is not None and len(text) == len(part) * (total + 1) - 1 and "-" not in text:
+                    append(text)
+                    continue
+                for task in part:
+                    try:
+                        line = fmtd % values(task)
+                    except (TypeError, AttributeError):
+                        line = None
+                    if line is None or len(line) != total or "-" in line:
+                        line = slow(cols, task, ctx, "")
+                    append(line)
             return _joined(out, len(tasks))
         nlast = len(fns) - 1
         for task in tasks:
