@@ -252,7 +252,8 @@ def replay(args) -> int:
     from pstd.ps.rows import rows
 
     folder = Path(args.replay)
-    print(f"{'recording':<18} {'tasks':>7} {'parse wall/cpu ms':>20} {'whole ps path wall/cpu ms':>26}")
+    print(f"{'recording':<18} {'tasks':>7} {'parse wall/cpu ms':>20} {'rows() wall/cpu ms':>20} "
+          f"{'render wall/cpu ms':>20} {'whole ps path wall/cpu ms':>26}")
     for path in sorted(p for p in folder.iterdir() if p.is_file()):  # top/ holds the screen's recordings
         family, groups, dgs = _load(path)
         plan = wire.Plan(groups)
@@ -262,8 +263,12 @@ def replay(args) -> int:
         env, q = _query(cmd)
         ctx = make_context(env, q)
         b = _Replayed(family, groups, dgs)
+        rw, rc = _time_in_process(lambda: rows(q, b, ctx), args.repeat)
+        listed = rows(q, b, ctx)
+        tw, tc = _time_in_process(lambda: render_text(listed, q, ctx, lookup), args.repeat)
         ww, wc = _time_in_process(lambda: render_text(rows(q, b, ctx), q, ctx, lookup), args.repeat)
-        print(f"{path.name:<18} {n:>7} {pw * 1e3:9.1f}/{pc * 1e3:<9.1f} {ww * 1e3:12.1f}/{wc * 1e3:<12.1f}")
+        print(f"{path.name:<18} {n:>7} {pw * 1e3:9.1f}/{pc * 1e3:<9.1f} {rw * 1e3:9.1f}/{rc * 1e3:<9.1f} "
+              f"{tw * 1e3:9.1f}/{tc * 1e3:<9.1f} {ww * 1e3:12.1f}/{wc * 1e3:<12.1f}")
     return 0
 
 
