@@ -317,9 +317,11 @@ def test_the_fast_decimal_path_falls_back_for_what_it_cannot_print():
 
 
 @pytest.mark.parametrize("specs", ["pid,ppid,tpgid", "pid", "ppid"])
-def test_the_decimal_blocks_equal_line_by_line(specs):
+@pytest.mark.parametrize("odd", [{}, {"ppid": None}, {"tpgid": -1}, {"ppid": -5}, {"pid": 1234567}, {"pid": None}],
+                         ids=repr)
+def test_the_decimal_blocks_equal_line_by_line(specs, odd):
     """Whole blocks of rows come from one %-format; a block holding one odd row (None, negative,
-    too wide) must print as the line-by-line path does, and the blocks around it too."""
+    too wide) and the blocks after it must print as the line-by-line path does."""
     import random
     from pstd.ps.parser import parse
     from pstd.ps import render as R
@@ -331,10 +333,8 @@ def test_the_decimal_blocks_equal_line_by_line(specs):
     q = parse(["-o", specs], env, prog="ps")
     rnd = random.Random(11)
     rows = [task(pid=p, ppid=rnd.choice([0, 1, 99999]), tpgid=rnd.choice([1, 4242])) for p in range(1, 2000)]
-    for i, odd in ((300, {"ppid": None}), (301, {"tpgid": -1}), (600, {"ppid": -5}), (900, {"pid": 1234567}),
-                   (1998, {"pid": None})):
-        for k, v in odd.items():
-            setattr(rows[i], k, v)  # each kind of odd row in a block of its own, but the first two
+    for k, v in odd.items():
+        setattr(rows[600], k, v)  # in the third block
     fast, n = R.Renderer(q, ctx(), C.lookup).render_plain(rows, ctx())
     slow, _ = R.Renderer(q, ctx(), C.lookup).render(rows, ctx())
     assert n == len(rows) and fast == slow

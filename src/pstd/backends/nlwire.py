@@ -152,6 +152,9 @@ _PAYLOAD = {abi.BASE: abi.TaskDiagBase.size, abi.CRED: abi.TaskDiagCreds.size, a
             abi.STATM: abi.TaskDiagStatm.size, abi.SCHED: abi.TaskDiagSched.size, abi.TTY: abi.TaskDiagTty.size,
             abi.MEM: abi.TaskDiagMem.size, abi.SIGNAL: abi.TaskDiagSignal.size}
 """uapi payload size of each fixed attribute (the shape the fast path expects)."""
+# The generated formats put each attribute header right after the previous payload: that is the
+# wire's layout only while every payload is a whole number of 4-byte units (netlink pads to 4).
+assert all(size % 4 == 0 for size in _PAYLOAD.values()), _PAYLOAD
 
 _FAST_CACHE: dict = {}
 
@@ -245,10 +248,14 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
         items.append("'cmdline': bytes(buf[q + 4:q + cl])")
     body = ["def run(buf, off, end, append):"]
     record = ["t = new(Task)", "t.__dict__ = {%s}" % ", ".join(items), "append(t)"]
-    if len(fmts) == 1 and fmts[0].size % 4 == 0:
-        # Every message of such a plan has one size: a buffer of nothing but common-shape messages
-        # is checked a byte column at a time (bytes at one offset of every message, one strided
-        # copy each) and unpacked in one iter_unpack; any other buffer takes the loop below.
+    if len(fmts) == 1:
+        # Every message of such a plan has one size Z (a multiple of 4: no padding between
+        # messages): a buffer of nothing but common-shape messages is checked a byte column at a
+        # time (the bytes at one offset of every message, one strided copy each) and unpacked in
+        # one iter_unpack.  The columns are the per-message checks of the loop below: every length
+        # is Z, so the messages sit every Z bytes exactly where the loop would find them, and a
+        # DONE/ERROR/NOOP among them fails the type column.  Any other buffer (the last one, with
+        # NLMSG_DONE, among them) takes the loop.
         same.insert(0, (0, struct.pack("=I", fmts[0].size)))
         g.update(IU=fmts[0].iter_unpack, MV=memoryview, ALLOWED={
             m: bytes(b for b in range(256) if not b & m) for _, m in clear})
@@ -263,7 +270,7 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
     if len(fmts) == 1:
         body += ["    while off + Z <= end:", "        v = A(buf, off)",
                  "        if v[0] != Z or %s:" % " or ".join(checks), "            return off"]
-        step = "        off += Z" if fmts[0].size % 4 == 0 else "        off = (off + Z + 3) & ~3"
+        step = "        off += Z"
     else:
         g.update(B=fmts[1].unpack_from, Y=fmts[1].size, N=_NLA.unpack_from)
         body += ["    while off + Z + 4 <= end:", "        v = A(buf, off)", "        ln = v[0]",
@@ -301,6 +308,8 @@ class Result:
 
 def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threads: bool = False) -> int:
     """Parse the netlink messages in ``buf[start:end]`` (one or more whole datagrams) into ``res``.
+
+    ``start`` is a multiple of 4 (a datagram's start: messages are aligned to 4 from there).
 
     Returns the offset after the last message read (``end``, or the offset just past
     NLMSG_DONE / NLMSG_ERROR).  Raises :class:`Malformed` for a broken reply."""

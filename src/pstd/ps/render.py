@@ -418,18 +418,24 @@ class Renderer:
         if dec is not None:
             fmtd, values, total = dec
             flat = len(cols) > 1  # attrgetter of one name returns the value, of several a tuple
+            blocks = True
             for start in range(0, len(tasks), _DEC_BLOCK):
                 part = tasks[start:start + _DEC_BLOCK]
-                # a block of lines from one %-format; when any line in it did not fit or holds
-                # a value the formatter prints otherwise (None, negative), line by line
-                try:
-                    vals = tuple(chain.from_iterable(map(values, part))) if flat else tuple(map(values, part))
-                    text = "\n".join([fmtd] * len(part)) % vals
-                except (TypeError, AttributeError):
-                    text = None
-                if text is not None and len(text) == len(part) * (total + 1) - 1 and "-" not in text:
-                    append(text)
-                    continue
+                # A block of lines from one %-format.  Each "%Nd" is at least N wide, so the block
+                # has its expected length only when every line does; a line that did not fit or
+                # holds a value the formatter prints otherwise (None, negative) sends the block,
+                # and the rest of the listing (odd rows come in runs: tpgid -1, rt priorities),
+                # line by line.
+                if blocks:
+                    try:
+                        vals = tuple(chain.from_iterable(map(values, part))) if flat else tuple(map(values, part))
+                        text = "\n".join([fmtd] * len(part)) % vals
+                    except (TypeError, AttributeError):
+                        text = None
+                    if text is not None and len(text) == len(part) * (total + 1) - 1 and "-" not in text:
+                        append(text)
+                        continue
+                    blocks = False
                 for task in part:
                     try:
                         line = fmtd % values(task)
