@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import errno as _errno
 import struct
+import sys
 
 # the C socket type: the socket module's wrapper class, selectors and enums cost about 7 ms to import,
 # and a dump needs none of them
 import _socket
-import sys
 
 from pstd import taskdiag_abi as abi
 from pstd.model import Group, Task
@@ -152,9 +152,6 @@ _PAYLOAD = {abi.BASE: abi.TaskDiagBase.size, abi.CRED: abi.TaskDiagCreds.size, a
             abi.STATM: abi.TaskDiagStatm.size, abi.SCHED: abi.TaskDiagSched.size, abi.TTY: abi.TaskDiagTty.size,
             abi.MEM: abi.TaskDiagMem.size, abi.SIGNAL: abi.TaskDiagSignal.size}
 """uapi payload size of each fixed attribute (the shape the fast path expects)."""
-# The generated formats put each attribute header right after the previous payload: that is the
-# wire's layout only while every payload is a whole number of 4-byte units (netlink pads to 4).
-assert all(size % 4 == 0 for size in _PAYLOAD.values()), _PAYLOAD
 
 _FAST_CACHE: dict = {}
 
@@ -178,6 +175,11 @@ def _bits_at(offset: int, fmt: str, mask: int) -> list:
 def _generate_fast(plan: Plan, family: int, threads: bool):
     attrs = [a for a in range(64) if plan.show_flags >> a & 1]
     if any(a not in _PAYLOAD and a != abi.CMDLINE for a in attrs):
+        return None
+    # The generated formats put each attribute header right after the previous payload: that is
+    # the wire's layout only while every payload is a whole number of 4-byte units (netlink pads
+    # to 4); a plan with another size keeps the general loop (checked here, not by an assert).
+    if any(_PAYLOAD[a] % 4 for a in attrs if a in _PAYLOAD):
         return None
     segs = [[]]  # attribute ids before the command line, and after it
     for a in attrs:
