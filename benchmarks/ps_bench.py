@@ -18,7 +18,9 @@ Commands ``ax -o pid,ppid``, ``aux`` and ``-ef`` run alternately with ps and pst
 /dev/null.  Printed per command: the median wall time of --repeat runs, the median cpu time
 (user + sys from ``wait4``: the tool, its threads and every child it waited for), the ratios
 pstd/ps of both, and the peak RSS of each (``ru_maxrss``).  Targets at 30,000 processes:
-``ax -o pid,ppid`` <= 0.5x ps wall; ``aux`` <= 0.7x ps wall and <= 0.9x ps cpu; peak RSS <= ps.
+``ax -o pid,ppid`` <= 0.5x ps wall; ``aux`` <= 0.7x ps wall and <= 0.9x ps cpu; peak RSS <= ps.  A third tool in the same
+alternation, ``read_floor.py``, opens, reads and closes the files pstd reads for the command and
+does nothing else: the floor under pstd's procfs figures (a second table).
 
 kernel.pid_max and kernel.threads-max are raised when N needs it and restored on exit; closing
 the namespace (pid 1 exits) kills every spawned process, also on Ctrl-C, SIGTERM or an error.
@@ -42,6 +44,9 @@ import bytecode
 HERE = Path(__file__).resolve().parent
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
+FLOOR_FILES = {"ax -o pid,ppid": "stat", "aux": "stat,status,cmdline", "-ef": "stat,status,cmdline"}
+"""The /proc/PID files pstd's procfs backend opens for each command (``strace -e openat`` shows
+them): ``read_floor.py`` reads just these, for the floor line under each command."""
 TOP_COMMANDS = [["-b", "-n", "1"], ["-b", "-n", "1", "-c"], ["-b", "-n", "3", "-d", "0.5"]]
 """With --top: ``top ARGS`` against ``pstd top ARGS`` (whole runs: the 0.15 s first-frame pause and
 the delays are in both tools' wall time)."""
@@ -238,18 +243,24 @@ def main() -> int:
         print(f"{'command':<16} {o + ' wall':>8} {'pstd wall':>9} {'ratio':>6} {o + ' cpu':>7} "
               f"{'pstd cpu':>8} {'ratio':>6} {o + ' RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
         replayed = []
+        floors = []
         for args in (TOP_COMMANDS if opts.top else COMMANDS):
             tools = [("ps", [opts.top or opts.ps]), ("pstd", [opts.pstd] + (["top"] if opts.top else []))]
+            floor = None if opts.top else FLOOR_FILES.get(" ".join(args))
             rec = None if opts.top else recording_for(opts.replay, args)
             if rec:
                 tools.append(("replay", [replay_python(opts.pstd), str(HERE / "replay_pstd.py"), rec]))
             res = {name: [] for name, _ in tools}
+            if floor:
+                res["floor"] = []
             for _ in range(repeat):
                 for name, exe in tools:
                     r = run([*exe, *args])
                     if r["status"] != 0:
                         raise SystemExit(f"{name} {' '.join(args)} exited {r['status']}")
                     res[name].append(r)
+                if floor:
+                    res["floor"].append(run([replay_python(opts.pstd), str(HERE / "read_floor.py"), floor]))
             med = {name: (statistics.median(r["wall"] for r in rs), statistics.median(r["cpu"] for r in rs),
                           max(r["maxrss_kb"] for r in rs) / 1024) for name, rs in res.items()}
             (ps_t, ps_c, ps_m), (pstd_t, pstd_c, pstd_m) = med["ps"], med["pstd"]
@@ -258,6 +269,16 @@ def main() -> int:
                   flush=True)
             if "replay" in med:
                 replayed.append((args, med["ps"], med["replay"], rec))
+            if floor:
+                floors.append((args, med["ps"], med["pstd"], med["floor"], floor))
+        if floors:
+            print("\n# the floor: read_floor.py opens, reads and closes only the files pstd reads "
+                  "(same runs as above); ratios to ps")
+            print(f"{'command':<16} {'files':<20} {'floor wall':>10} {'ratio':>6} {'floor cpu':>9} {'ratio':>6} "
+                  f"{'pstd - floor wall':>17} {'ratio':>6}")
+            for args, (ps_t, ps_c, _), (pstd_t, _pc, _pm), (fl_t, fl_c, _), files in floors:
+                print(f"{' '.join(args):<16} {files:<20} {fl_t:10.3f} {fl_t / ps_t:6.2f} {fl_c:9.3f} "
+                      f"{fl_c / ps_c:6.2f} {pstd_t - fl_t:17.3f} {(pstd_t - fl_t) / ps_t:6.2f}")
         if replayed:
             print("\n# pstd on the netlink backend fed from a recording of the module's replies "
                   "(replay_pstd.py; no kernel share), same runs as above")

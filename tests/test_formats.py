@@ -95,6 +95,48 @@ def test_stat_flags():
     assert fmt("stat", t) == "RN"
 
 
+def test_inlined_formatters_agree_with_the_helpers_they_inline():
+    """aux's formatters inline tics_all, rss_kb, vsz_kb, start_epoch and the name caches, with
+    shortcuts for idle tasks: over records where each helper takes each branch, the cells must
+    be what the helpers' own arithmetic gives."""
+    import itertools
+    import random
+
+    from pstd.ps import names
+
+    rng = random.Random(7)
+    ticks = [None, 0, 1, 99, 100, 5999, 6000, 359_999, 360_000, 9_378_400, (1 << 40) + 17]
+    for cum in (False, True):
+        c = ctx(cumulative=cum, mem_total_kb=rng.choice([1, 999, 2_000_000]))
+        for _ in range(3000):
+            t = task(utime=rng.choice(ticks), stime=rng.choice(ticks), cutime=rng.choice(ticks),
+                     cstime=rng.choice(ticks), start_time=rng.choice([None, 0, 10_000_000, 9_999_000, 20_000_000]),
+                     vm_rss_kb=rng.choice([None, 0, 1, 500, 10**7]), rss_pages=rng.choice([None, 0, 3, 10**6]),
+                     vm_size_kb=rng.choice([None, 0, 4, 10**6]), vsize=rng.choice([None, 0, 4096, 1 << 40]))
+            u = (F.tics_all(t, c) // c.clock_ticks) & 0xFFFFFFFF
+            assert F.f_bsdtime(t, c) == "%3u:%02u" % (u // 60, u % 60)
+            assert F.f_pcpu(t, c) == (lambda p: str(p // 10) if p > 999 else f"{p // 10}.{p % 10}")(
+                F._pcpu_permille(t, c))
+            p = min(F.rss_kb(t, c) * 1000 // c.mem_total_kb, 999)
+            assert F.f_pmem(t, c) == "%2u.%u" % (p // 10, p % 10)
+            assert F.f_rss(t, c) == str(F.rss_kb(t, c))
+            assert F.f_vsz(t, c) == str(F.vsz_kb(t, c))
+            assert F.f_start(t, c) == F._start_text(F.start_epoch(t, c), c)
+    for nice, nlwp in itertools.product([None, -20, -1, 0, 1, 19], [None, 0, 1, 2]):
+        t = task(pid=5, state="S", nice=nice, nlwp=nlwp, sid=1, pgid=1, tpgid=2)
+        assert F.f_stat(t, ctx()) == "S" + ("<" if (nice or 0) < 0 else "N" if (nice or 0) > 0 else "") + (
+            "l" if (nlwp or 0) > 1 else "")
+    # the caches read first hold what the lookups return, so the cell is the lookup's answer
+    for uid in (None, 0, os.getuid(), 65534, 4_000_000_000, (1 << 32) + 3):
+        want = names.user_name(0 if uid is None else uid & 0xFFFFFFFF)
+        assert F.f_euser(task(euid=uid), ctx()) == want
+        assert F.f_euser(task(euid=uid), ctx()) == want  # now from the cache
+    for dev in (None, 0, (4 << 8) | 1, (136 << 8) | 9999):
+        want = names.tty_name(dev or 0, os.getpid())
+        assert F.f_tty(task(pid=os.getpid(), tty=dev), ctx()) == want
+        assert F.f_tty(task(pid=os.getpid(), tty=dev), ctx()) == want
+
+
 def test_scheduling_columns():
     fifo = task(policy=1, rtprio=10, nice=0, priority=-11)
     assert fmt("cls", fifo) == "FF"

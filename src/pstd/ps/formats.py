@@ -76,19 +76,18 @@ def _pcpu_permille(t, ctx, scale=1000):
 
 def f_pcpu(t, ctx):
     # _pcpu_permille inlined (one call per row instead of six), the same arithmetic
+    v = (t.utime or 0) + (t.stime or 0)
+    if ctx.cumulative:
+        v += (t.cutime or 0) + (t.cstime or 0)
+    if not v:  # most tasks of a large listing: no ticks, 0.0 whatever their age
+        return "0.0"
     hz = ctx.clock_ticks
     boot = ctx.extra.get("_boot_tics")
     if boot is None:
         boot = boot_tics(ctx)
     d = (boot - (t.start_time or 0)) & _U64
     jiffies = int((d / hz if d > 0 else 0.0) * hz)
-    if jiffies:
-        v = (t.utime or 0) + (t.stime or 0)
-        if ctx.cumulative:
-            v += (t.cutime or 0) + (t.cstime or 0)
-        p = (v * 1000 // jiffies) & 0xFFFFFFFF
-    else:
-        p = 0
+    p = (v * 1000 // jiffies) & 0xFFFFFFFF if jiffies else 0
     if p > 999:
         return str(p // 10)
     return f"{p // 10}.{p % 10}"
@@ -175,8 +174,20 @@ def f_times(t, ctx):
 
 
 def f_bsdtime(t, ctx):
-    u = (tics_all(t, ctx) // ctx.clock_ticks) & 0xFFFFFFFF
+    # tics_all inlined: one call per row of aux instead of four
+    v = (t.utime or 0) + (t.stime or 0)
+    if ctx.cumulative:
+        v += (t.cutime or 0) + (t.cstime or 0)
+    u = (v // ctx.clock_ticks) & 0xFFFFFFFF
+    if u < 3600:  # a pure function of u: the texts of the first hour are made once
+        s = _BSDTIME.get(u)
+        if s is None:
+            s = _BSDTIME[u] = "%3u:%02u" % (u // 60, u % 60)
+        return s
     return "%3u:%02u" % (u // 60, u % 60)
+
+
+_BSDTIME: dict = {}
 
 
 def start_epoch(t, ctx) -> int:
@@ -199,7 +210,14 @@ def _per_second(ctx, slot, st, make):
 
 
 def f_start(t, ctx):
-    return _per_second(ctx, "_start_memo", start_epoch(t, ctx), _start_text)
+    # start_epoch and _per_second inlined (aux prints this for every row)
+    st = int(ctx.boot_time) + (t.start_time or 0) // ctx.clock_ticks
+    memo = ctx.extra.get("_start_memo")
+    if memo is not None:
+        s = memo.get(st)
+        if s is not None:
+            return s
+    return _per_second(ctx, "_start_memo", st, _start_text)
 
 
 def _start_text(st, ctx):
@@ -256,11 +274,13 @@ def vsz_kb(t, ctx) -> int:
 
 
 def f_vsz(t, ctx):
-    return str(vsz_kb(t, ctx))
+    v = t.vm_size_kb
+    return str(v) if v is not None else str(vsz_kb(t, ctx))
 
 
 def f_rss(t, ctx):
-    return str(rss_kb(t, ctx))
+    v = t.vm_rss_kb
+    return str(v) if v is not None else str(rss_kb(t, ctx))
 
 
 def f_sz(t, ctx):
@@ -303,7 +323,10 @@ def f_tsiz(t, ctx):
 
 def f_pmem(t, ctx):
     total = ctx.mem_total_kb or 1
-    p = rss_kb(t, ctx) * 1000 // total
+    r = t.vm_rss_kb
+    p = (r if r is not None else rss_kb(t, ctx)) * 1000 // total
+    if not p:
+        return " 0.0"
     if p > 999:
         p = 999
     return "%2u.%u" % (p // 10, p % 10)
@@ -464,17 +487,16 @@ def f_flag(t, ctx):
 
 def f_stat(t, ctx):
     s = t.state or "?"
-    nice = _z(t.nice)
-    if nice < 0:
-        s += "<"
-    elif nice > 0:
-        s += "N"
+    nice = t.nice
+    if nice:
+        s += "<" if nice < 0 else "N"
     if t.vm_lck_kb:
         s += "L"
     pid = t.pid
     if t.sid == pid:
         s += "s"
-    if _z(t.nlwp) > 1:
+    nlwp = t.nlwp
+    if nlwp is not None and nlwp > 1:
         s += "l"
     if t.pgid == t.tpgid:
         s += "+"
@@ -557,12 +579,15 @@ def _name_fit(name: str, number: int, ctx, room: int) -> str:
     return str(number)
 
 
-def _user(idname, lookup):
+def _user(idname, lookup, cache):
     def f(t, ctx, room=BIG_ROOM):
-        n = _z(getattr(t, idname)) & 0xFFFFFFFF
+        n = getattr(t, idname)
+        n = 0 if n is None else n & 0xFFFFFFFF
         if ctx.bsd_n:
             return str(n)
-        name = lookup(n)
+        name = cache.get(n)  # the lookup's own cache, read here first: one call less a row
+        if name is None:
+            name = lookup(n)
         if len(name) <= room and name.isascii():
             return name
         return _name_fit(name, n, ctx, room)
@@ -570,14 +595,14 @@ def _user(idname, lookup):
     return f
 
 
-f_euser = _user("euid", _names.user_name)
-f_ruser = _user("ruid", _names.user_name)
-f_suser = _user("suid", _names.user_name)
-f_fuser = _user("fsuid", _names.user_name)
-f_egroup = _user("egid", _names.group_name)
-f_rgroup = _user("rgid", _names.group_name)
-f_sgroup = _user("sgid", _names.group_name)
-f_fgroup = _user("fsgid", _names.group_name)
+f_euser = _user("euid", _names.user_name, _names._users)
+f_ruser = _user("ruid", _names.user_name, _names._users)
+f_suser = _user("suid", _names.user_name, _names._users)
+f_fuser = _user("fsuid", _names.user_name, _names._users)
+f_egroup = _user("egid", _names.group_name, _names._groups)
+f_rgroup = _user("rgid", _names.group_name, _names._groups)
+f_sgroup = _user("sgid", _names.group_name, _names._groups)
+f_fgroup = _user("fsgid", _names.group_name, _names._groups)
 
 
 def supgid_text(t) -> str:
@@ -605,8 +630,13 @@ def f_supgrp(t, ctx, room=BIG_ROOM):
 
 # --------------------------------------------------------------------------- terminal, wchan, signals
 
+_TTYS = _names._ttys
+"""tty_name's cache of device number -> name (only answers that hold for every task)."""
+
+
 def f_tty(t, ctx):
-    return _names.tty_name(_z(t.tty), t.tid, ctx.proc)
+    name = _TTYS.get(t.tty or 0)  # tty_name's cache, looked up here first: one call less a row
+    return name if name is not None else _names.tty_name(_z(t.tty), t.tid, ctx.proc)
 
 
 def f_tty4(t, ctx):
