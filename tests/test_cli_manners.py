@@ -110,11 +110,23 @@ def _signalled(argv, signo, ignored=False):
     return status, err
 
 
+@pytest.fixture(scope="module")
+def long_listing():
+    """Tasks with long command lines, so ``-e -o pid,args`` fills a pipe page on any machine
+    (a quiet one lists about 3 KB of its own)."""
+    kids = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", *(["x" * 200] * 10)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(4)]
+    yield
+    for k in kids:
+        k.kill()
+        k.wait()
+
+
 @needs_ps
 @pytest.mark.parametrize("ignored", [False, True], ids=["default", "inherited-ignore"])
 @pytest.mark.parametrize("signo", [signal.SIGINT, signal.SIGTERM, signal.SIGPIPE, signal.SIGHUP, signal.SIGQUIT],
                          ids=lambda s: signal.Signals(s).name)
-def test_signal_during_output_ends_pstd_as_it_ends_ps(tools, signo, ignored):
+def test_signal_during_output_ends_pstd_as_it_ends_ps(tools, long_listing, signo, ignored):
     """ps dies by SIGINT/SIGTERM/SIGQUIT, exits 0 on SIGPIPE and 1 on SIGHUP; an ignored SIGINT or
     SIGQUIT (a background job, nohup) stays ignored, an ignored SIGTERM or SIGHUP does not."""
     ps, pstd = tools
