@@ -113,7 +113,7 @@ def agree(datagrams, family: int, plan, threads: bool = False) -> list[dict]:
     res = wire.replay(datagrams, family, plan, threads)
     assert len(res.tasks) == len(ref), (len(res.tasks), len(ref))
     for t, r in zip(res.tasks, ref):
-        got = dict(vars(t))
+        got = t.values()
         got.pop("is_thread", None)
         assert got == expected(r, plan.groups), (t, r["msgs"])
     return ref

@@ -32,7 +32,7 @@ def _check(task, groups: Group):
     for g, names in Task.FIELDS.items():
         if (groups | Group.BASE) & g:
             want.update(names)
-    have = set(vars(task)) - ALWAYS
+    have = set(task.values()) - ALWAYS
     assert want <= have, f"{task}: {groups!r} leaves {sorted(want - have)} unset"
     assert have <= want, f"{task}: {groups!r} also set {sorted(have - want)}"
     assert type(task.pid) is int and type(task.tid) is int

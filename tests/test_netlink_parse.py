@@ -105,7 +105,7 @@ def check_fields(task, groups):
     for g, names in Task.FIELDS.items():
         if (groups | Group.BASE) & g:
             want.update(names)
-    have = set(vars(task)) - {"pid", "tid", "is_thread"}
+    have = set(task.values()) - {"pid", "tid", "is_thread"}
     assert have == want, (sorted(have - want), sorted(want - have))
     for name in want:
         assert type(getattr(task, name)) in Task.FIELD_TYPES[name], name
@@ -313,7 +313,7 @@ def _parse_both(datagrams, groups, threads=False, monkeypatch=None):
                 mp.setattr(wire, "_fast_parser", lambda *a: None)
             try:
                 res = parse_all(datagrams, groups, threads)
-                out.append(([vars(t) for t in res.tasks], [(t.pid, t.tid, int(g)) for t, g in res.refill],
+                out.append(([t.values() for t in res.tasks], [(t.pid, t.tid, int(g)) for t, g in res.refill],
                             res.done, res.error, res.intr))
             except wire.Malformed:
                 out.append("malformed")

@@ -127,7 +127,7 @@ def test_fill_adds_groups_to_existing_records():
 def test_addr_and_vmparts_are_read_only_on_request():
     pid = os.getpid()
     t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.MEM, pid)[0]
-    assert "rsslim" not in t.__dict__ and "vm_data_kb" not in t.__dict__
+    assert "rsslim" not in t.values() and "vm_data_kb" not in t.values()
     assert t.vm_lck_kb is not None and t.vsize
     t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.ADDR | Group.VMPARTS, pid)[0]
     stat = open(f"/proc/{pid}/stat", "rb").read()
@@ -137,7 +137,7 @@ def test_addr_and_vmparts_are_read_only_on_request():
     status = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
     assert t.vm_data_kb == int(status["VmData"].split()[0])
     assert t.vm_exe_kb == int(status["VmExe"].split()[0])
-    assert "vsize" not in t.__dict__ and "ruid" not in t.__dict__
+    assert "vsize" not in t.values() and "ruid" not in t.values()
 
 
 def test_split_read_gives_the_records_of_a_single_reader():
@@ -158,9 +158,9 @@ def test_split_read_gives_the_records_of_a_single_reader():
         for t in b:
             u = ka.get((t.pid, t.tid))
             if u is not None and t.comm == u.comm:
-                assert {k: v for k, v in vars(t).items() if k in stable} == \
-                       {k: v for k, v in vars(u).items() if k in stable}
-                assert type(t) is P.Task and set(vars(t)) == set(vars(u))
+                assert {k: v for k, v in t.values().items() if k in stable} == \
+                       {k: v for k, v in u.values().items() if k in stable}
+                assert isinstance(t, P.Task) and set(t.values()) == set(u.values())
     assert threading.active_count() == threads_before  # the reader thread is joined
 
 

@@ -11,7 +11,7 @@ from pstd.ps import values as V
 
 def _task(**kw):
     t = Task(kw.pop("pid", 10))
-    t.__dict__.update(kw)
+    t.update(kw)
     return t
 
 

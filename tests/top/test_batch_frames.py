@@ -41,12 +41,12 @@ class FakeBackend:
         out = []
         for p in sorted(self.ticks):
             t = Task(p)
-            t.__dict__.update(ppid=0, pgid=p, sid=p, state="S", comm=f"task{p}", kthread=False,
+            t.update(dict(ppid=0, pgid=p, sid=p, state="S", comm=f"task{p}", kthread=False,
                               ruid=0, euid=0, suid=0, fsuid=0, rgid=0, egid=0, sgid=0, fsgid=0,
                               utime=self.ticks[p], stime=0, cutime=0, cstime=0, nlwp=1, minflt=0,
                               cminflt=0, majflt=0, cmajflt=0, priority=20, nice=0, policy=0, rtprio=0,
                               processor=0, flags=0, start_time=0, size_pages=1000, resident_pages=250,
-                              shared_pages=100, text_pages=1, lib_pages=0, data_pages=1, dirty_pages=0)
+                              shared_pages=100, text_pages=1, lib_pages=0, data_pages=1, dirty_pages=0))
             out.append(t)
         return out
 

@@ -165,7 +165,7 @@ def test_values_equal_procfs_for_quiet_tasks(fork_200x3):
         fx = {k for k in theirs if k[0] == parent or theirs[k].ppid == parent}
         assert len(fx) >= 200 and fx <= set(ours)
         for k in fx:
-            assert vars(ours[k]) == vars(theirs[k]), k
+            assert ours[k].values() == theirs[k].values(), k
     assert b.fallbacks == 0
 
 

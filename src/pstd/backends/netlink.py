@@ -249,18 +249,17 @@ class NetlinkBackend:
             return False
         if res.error and res.error != errno.ESRCH:
             return False
-        whole = {t.pid: t.__dict__ for t in res.tasks if t.pid == t.tid}
+        whole = {t.pid: t for t in res.tasks if t.pid == t.tid}
         names = Task.FIELDS[Group.STAT]
         missing = []
         for t in tasks:
             if t.tid == t.pid:
                 w = whole.get(t.pid)
-                if w is None or "nlwp" not in w:
+                if w is None or w.nlwp is None:  # the reply lacked STAT for it
                     missing.append((t, Group.STAT))
                 else:
-                    d = t.__dict__
                     for n in names:
-                        d[n] = w[n]
+                        setattr(t, n, getattr(w, n))
         refill.extend(missing)
         return True
 

@@ -20,7 +20,7 @@ import sys
 import _socket
 
 from pstd import taskdiag_abi as abi
-from pstd.model import Group, Task
+from pstd.model import Group, Task, record_class
 
 RECV_SIZE = 1 << 16
 """Bytes offered to each recv_into.  The kernel sizes dump buffers from what the reader
@@ -197,7 +197,7 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
             same += [(4, struct.pack("=H", family)), (28, b"\0\0\0\0")]
             clear += _bits_at(6, "=H", NLM_F_DUMP_INTR)
             checks += ["v[1] != %d" % family, "v[2] & %d" % NLM_F_DUMP_INTR, "v[7]"]
-            items += ["'pid': v[6]", "'tid': v[5]"]
+            items += [("pid", "v[6]"), ("tid", "v[5]")]
             idx = 8
         for a in seg:
             size = _PAYLOAD[a]
@@ -213,19 +213,19 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
                 pre += ["c = %s[%d]" % (v, idx + 4), "i = c.find(b'\\0')",
                         "if i >= 0:", "    c = c[:i]"]
                 checks.append("%s[%d] & %d" % (v, idx + 5, abi.BASE_F_COMM_PARTIAL))
-                items += ["'ppid': %s[%d]" % (v, idx), "'sid': %s[%d]" % (v, idx + 1),
-                          "'pgid': %s[%d]" % (v, idx + 2), "'state': S[%s[%d]]" % (v, idx + 3),
-                          "'comm': c.decode('utf-8', 'surrogateescape')",
-                          "'kthread': K[%s[%d]]" % (v, idx + 5)]
+                items += [("ppid", "%s[%d]" % (v, idx)), ("sid", "%s[%d]" % (v, idx + 1)),
+                          ("pgid", "%s[%d]" % (v, idx + 2)), ("state", "S[%s[%d]]" % (v, idx + 3)),
+                          ("comm", "c.decode('utf-8', 'surrogateescape')"),
+                          ("kthread", "K[%s[%d]]" % (v, idx + 5))]
                 idx += 6
             elif a == abi.MEM:
                 fmt += "18Q"
                 pre.append("nomm = not %s[%d]" % (v, idx + 3))
                 if plan.mem:
-                    items += ["'vsize': %s[%d]" % (v, idx), "'rss_pages': %s[%d]" % (v, idx + 1)]
-                    items += ["%r: None if nomm else %s[%d]" % (k, v, idx + i) for k, i in _MEM_KB]
+                    items += [("vsize", "%s[%d]" % (v, idx)), ("rss_pages", "%s[%d]" % (v, idx + 1))]
+                    items += [(k, "None if nomm else %s[%d]" % (v, idx + i)) for k, i in _MEM_KB]
                 if plan.parts:
-                    items += ["%r: None if nomm else %s[%d]" % (k, v, idx + i) for k, i in _PARTS_KB]
+                    items += [(k, "None if nomm else %s[%d]" % (v, idx + i)) for k, i in _PARTS_KB]
                 idx += 18
             else:
                 f = plan.fixed[a]
@@ -236,20 +236,23 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
                 fmt += st.format.lstrip("=") + ("%dx" % (size - st.size) if size > st.size else "")
                 if size < st.size:
                     return None
-                items += ["%r: %s[%d]" % (k, v, idx + i) for i, k in enumerate(keys)]
+                items += [(k, "%s[%d]" % (v, idx + i)) for i, k in enumerate(keys)]
                 idx += len(keys)
         fmts.append(struct.Struct(fmt))
     if threads:
-        items.append("'is_thread': True")
+        items.append(("is_thread", "True"))
     # a state byte past the table reads '?', as in the general loop; bit 0 of base_flags is KTHREAD
     g = {"S": tuple(_STATE) + ("?",) * (256 - len(_STATE)), "K": tuple(bool(b & 1) for b in range(256)),
          "A": fmts[0].unpack_from, "Z": fmts[0].size, "new": Task.__new__, "Task": Task}
     # One loop over the messages of the shape: one unpack (two around the command line) and one
     # dict display per task, no call per message; the first other message ends it.
     if len(fmts) == 2 and plan.cmdline:
-        items.append("'cmdline': bytes(buf[q + 4:q + cl])")
+        items.append(("cmdline", "bytes(buf[q + 4:q + cl])"))
     body = ["def run(buf, off, end, append):"]
-    record = ["t = new(Task)", "t.__dict__ = {%s}" % ", ".join(items), "append(t)"]
+    # each record in slots of a class made for these fields (model.record_class): a dict per
+    # record of forty fields is a separate allocation and costs three times as much
+    g["R"] = record_class(tuple(k for k, _ in items))
+    record = ["t = new(R)"] + ["t.%s = %s" % (k, e) for k, e in items] + ["append(t)"]
     if len(fmts) == 1:
         # Every message of such a plan has one size Z (a multiple of 4: no padding between
         # messages): a buffer of nothing but common-shape messages is checked a byte column at a

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 
-from pstd.model import Group, Strategy, Task
+from pstd.model import Group, Strategy, Task, record_class
 
 _O_RDONLY = os.O_RDONLY
 _PF_KTHREAD = 0x00200000
@@ -44,24 +44,36 @@ _G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
 _RECORD_MAKERS: dict = {}
 
 
-def _stat_record_maker(groups: int):
-    """``(fields, data, r, pid, tid) -> dict``: the record fields of stat for ``groups``.
+def _stat_record_maker(groups: int, threads: bool):
+    """``(fields, data, r, pid, tid) -> Task``: a record holding the fields of stat for ``groups``.
 
-    Generated once per set of groups as a single dict display: per task, that costs a
-    fraction of building the dict from zipped key and value sequences (the loop runs
-    once per task, 30,000 times for a large ``ps aux``).  ``fields`` is stat split after
-    the comm's ")" (``fields[0]`` the state), ``r`` the index of that ")"."""
-    make = _RECORD_MAKERS.get(groups)
+    Generated once per set of groups: the record is of a class made for those fields
+    (model.record_class: slots, no dict per record), set by one straight run of attribute
+    stores; the loop runs once per task, 30,000 times for a large ``ps aux``.  The fields
+    status and cmdline fill later are set to None here (what they read as when the file
+    lacks the line), so that they too live in the record's slots.  ``fields`` is stat split
+    after the comm's ")" (``fields[0]`` the state), ``r`` the index of that ")"."""
+    make = _RECORD_MAKERS.get((groups, threads))
     if make is None:
-        items = ["'pid': pid", "'tid': tid"]
+        items = [("pid", "pid"), ("tid", "tid")]
         for g, keys, idx in _STAT_INTS:
             if groups & g:
-                items += ["%r: int(f[%d])" % (k, i) for k, i in zip(keys, idx)]
-        items += ["'comm': data[data.find(b'(') + 1:r].decode('utf-8', 'surrogateescape')",
-                  "'state': chr(f[0][0])",
-                  "'kthread': (int(f[6]) & %d) != 0" % _PF_KTHREAD]
-        make = eval("lambda f, data, r, pid, tid: {%s}" % ", ".join(items), {"int": int, "chr": chr})
-        _RECORD_MAKERS[groups] = make
+                items += [(k, "int(f[%d])" % i) for k, i in zip(keys, idx)]
+        items += [("comm", "data[data.find(b'(') + 1:r].decode('utf-8', 'surrogateescape')"),
+                  ("state", "chr(f[0][0])"),
+                  ("kthread", "(int(f[6]) & %d) != 0" % _PF_KTHREAD)]
+        later = [name for g in (Group.CRED, Group.SIGNALS, Group.VMPARTS, Group.SUPGROUPS, Group.CTXSW,
+                                Group.CAPS, Group.CMDLINE) if groups & g for name in Task.FIELDS[g]]
+        if groups & Group.MEM:
+            later += [name for name in Task.FIELDS[Group.MEM] if name not in ("vsize", "rss_pages")]
+        items += [(name, "None") for name in later]
+        if threads:
+            items.append(("is_thread", "True"))
+        g = {"int": int, "chr": chr, "R": record_class(tuple(k for k, _ in items)), "new": Task.__new__}
+        src = "def make(f, data, r, pid, tid):\n    t = new(R)\n%s    return t\n" % "".join(
+            "    t.%s = %s\n" % (k, e) for k, e in items)
+        exec(src, g)  # noqa: S102 - generated from the tables above, no outside input
+        make = _RECORD_MAKERS[(groups, threads)] = g["make"]
     return make
 
 
@@ -127,7 +139,7 @@ _SMAPS_KEYS = {b"Rss": "smap_rss_kb", b"Pss": "pss_kb", b"Pss_Anon": "pss_anon_k
 _CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_ctxt_switches:", 28, "nivcsw"))
 
 
-def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: bool,
+def _parse_status(data: bytes, t: Task, cred: bool, sigs: bool, mem: bool, sup: bool,
                   parts: bool = False, ctxsw: bool = False, caps: bool = False) -> None:
     # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None
     find = data.find
@@ -135,74 +147,74 @@ def _parse_status(data: bytes, d: dict, cred: bool, sigs: bool, mem: bool, sup: 
         i = find(b"\nUid:")
         if i >= 0:
             v = data[i + 5:find(b"\n", i + 5)].split()
-            d["ruid"], d["euid"], d["suid"], d["fsuid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            t.ruid, t.euid, t.suid, t.fsuid = int(v[0]), int(v[1]), int(v[2]), int(v[3])
         i = find(b"\nGid:")
         if i >= 0:
             v = data[i + 5:find(b"\n", i + 5)].split()
-            d["rgid"], d["egid"], d["sgid"], d["fsgid"] = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            t.rgid, t.egid, t.sgid, t.fsgid = int(v[0]), int(v[1]), int(v[2]), int(v[3])
     if caps:
         # four consecutive lines "CapXxx:\t" + 16 hex digits
         i = find(b"\nCapInh:")
         if i >= 0:
-            d["cap_inh"] = int(data[i + 9:i + 25], 16)
-            d["cap_prm"] = int(data[i + 34:i + 50], 16)
-            d["cap_eff"] = int(data[i + 59:i + 75], 16)
-            d["cap_bnd"] = int(data[i + 84:i + 100], 16)
+            t.cap_inh = int(data[i + 9:i + 25], 16)
+            t.cap_prm = int(data[i + 34:i + 50], 16)
+            t.cap_eff = int(data[i + 59:i + 75], 16)
+            t.cap_bnd = int(data[i + 84:i + 100], 16)
         else:
-            d["cap_inh"] = d["cap_prm"] = d["cap_eff"] = d["cap_bnd"] = None
+            t.cap_inh = t.cap_prm = t.cap_eff = t.cap_bnd = None
     if sup:
         i = find(b"\nGroups:")
-        d["supgids"] = tuple(map(int, data[i + 8:find(b"\n", i + 8)].split())) if i >= 0 else ()
+        t.supgids = tuple(map(int, data[i + 8:find(b"\n", i + 8)].split())) if i >= 0 else ()
     if sigs:
         for key, attr in _STATUS_SIG:
             i = find(key)
-            d[attr] = int(data[i + 8:find(b"\n", i + 8)], 16) if i >= 0 else None
+            setattr(t, attr, int(data[i + 8:find(b"\n", i + 8)], 16) if i >= 0 else None)
     if mem:
         for key, n, attr in _MEM_FIND:
             i = find(key)
-            d[attr] = int(data[i + n:find(b" kB", i)]) if i >= 0 else None
+            setattr(t, attr, int(data[i + n:find(b" kB", i)]) if i >= 0 else None)
     if parts:
         for key, n, attr in _VMPARTS_FIND:
             i = find(key)
-            d[attr] = int(data[i + n:find(b" kB", i)]) if i >= 0 else None
+            setattr(t, attr, int(data[i + n:find(b" kB", i)]) if i >= 0 else None)
     if ctxsw:
         for key, n, attr in _CTXSW_FIND:
             i = find(key)
             if i >= 0:
                 j = find(b"\n", i + n)
-                d[attr] = int(data[i + n:j] if j >= 0 else data[i + n:])
+                setattr(t, attr, int(data[i + n:j] if j >= 0 else data[i + n:]))
             else:
-                d[attr] = None
+                setattr(t, attr, None)
 
 
 _STATM = ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages", "data_pages",
           "dirty_pages")
 
 
-def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, dir_fd) -> None:
+def _fill_extra(t: Task, base: bytes, procdir: bytes, groups: int, rel: bytes, dir_fd) -> None:
     """Fill the groups that have files of their own.
 
     ``base``/``procdir``: absolute task and process directories; ``rel``: the task
     directory relative to ``dir_fd`` (the open /proc), for the hot files."""
     if groups & _G_CMDLINE:
-        d["cmdline"] = _read_small(rel + b"/cmdline", 4096, dir_fd)
+        t.cmdline = _read_small(rel + b"/cmdline", 4096, dir_fd)
     if groups & _G_ENVIRON:
-        d["environ"] = _read_small(rel + b"/environ", 4096, dir_fd)
+        t.environ = _read_small(rel + b"/environ", 4096, dir_fd)
     if groups & _G_STATM:
         v = _read_small(rel + b"/statm", 256, dir_fd)
         f = v.split() if v else ()
         if len(f) >= 7:
-            d.update(zip(_STATM, map(int, f[:7])))
+            t.update(dict(zip(_STATM, map(int, f[:7]))))
         else:
-            d.update(dict.fromkeys(_STATM))
+            t.update(dict.fromkeys(_STATM))
     if groups & _G_WCHAN:
         # the kernel writes "0" for a task that is not waiting, nothing when the reader may not know
         w = _read_small(base + b"/wchan", 128)
-        d["wchan"] = None if not w else "" if w == b"0" else w.decode("utf-8", "replace")
+        t.wchan = None if not w else "" if w == b"0" else w.decode("utf-8", "replace")
     if groups & _G_CGROUP:
-        d["cgroup"] = _read_small(base + b"/cgroup")
+        t.cgroup = _read_small(base + b"/cgroup")
     if groups & _G_LABEL:
-        d["label"] = _read_small(procdir + b"/attr/current")
+        t.label = _read_small(procdir + b"/attr/current")
     if groups & _G_NS:
         ns = {}
         for kind in _NS_KINDS:
@@ -210,10 +222,10 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
                 ns[kind] = os.stat(base + b"/ns/" + kind.encode()).st_ino
             except OSError:
                 pass
-        d["ns"] = ns
+        t.ns = ns
     if groups & _G_OOM:
-        d["oom_score"] = _leading_int(_read_small(base + b"/oom_score", 64))
-        d["oom_adj"] = _leading_int(_read_small(base + b"/oom_score_adj", 64))
+        t.oom_score = _leading_int(_read_small(base + b"/oom_score", 64))
+        t.oom_adj = _leading_int(_read_small(base + b"/oom_score_adj", 64))
     if groups & _G_IO:
         v = _read_small(base + b"/io")
         io = None
@@ -226,7 +238,7 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
                         io[k.decode()] = int(val)
                     except ValueError:
                         pass
-        d["io"] = io
+        t.io = io
     if groups & _G_SMAPS:
         v = _read_small(base + b"/smaps_rollup")
         found = dict.fromkeys(_SMAPS_KEYS.values())
@@ -236,14 +248,14 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
                 attr = _SMAPS_KEYS.get(k) if sep else None
                 if attr:
                     found[attr] = _leading_int(val)
-        d.update(found)
+        t.update(found)
     if groups & _G_EXE:
         try:
-            d["exe"] = os.readlink(base + b"/exe")
+            t.exe = os.readlink(base + b"/exe")
         except OSError:
-            d["exe"] = None
+            t.exe = None
     if groups & _G_LOGIN:
-        d["loginuid"] = _leading_int(_read_small(base + b"/loginuid", 64))
+        t.loginuid = _leading_int(_read_small(base + b"/loginuid", 64))
     if groups & _G_AUTOGROUP:
         v = _read_small(base + b"/autogroup", 64)
         ag_id = ag_nice = None
@@ -255,7 +267,7 @@ def _fill_extra(d: dict, base: bytes, procdir: bytes, groups: int, rel: bytes, d
                     ag_nice = int(parts[2])
             except (ValueError, IndexError):
                 pass
-        d["autogroup_id"], d["autogroup_nice"] = ag_id, ag_nice
+        t.autogroup_id, t.autogroup_nice = ag_id, ag_nice
 
 
 def _leading_int(v):
@@ -361,9 +373,9 @@ class ProcfsBackend:
             r = fresh.get((t.pid, t.tid))
             if r is None:
                 continue
-            d = r.__dict__
+            d = r.values()
             d.pop("is_thread", None)
-            t.__dict__.update(d)
+            t.update(d)
             kept.append(t)
         return kept
 
@@ -456,7 +468,7 @@ class ProcfsBackend:
         new = Task.__new__
         open_, read, close = os.open, os.read, os.close
         want_stat_extra = bool(groups & (Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR))
-        record = _stat_record_maker(int(groups))
+        record = _stat_record_maker(int(groups), threads)
         g_cred = bool(groups & Group.CRED)
         g_sig = bool(groups & Group.SIGNALS)
         g_mem = bool(groups & Group.MEM)
@@ -506,14 +518,12 @@ class ProcfsBackend:
             if len(f) < nmin:
                 continue
             pid = int(name)
-            d = record(f, data, r, pid, int(tid) if tid else pid)
-            t = new(Task)
-            t.__dict__ = d
+            t = record(f, data, r, pid, int(tid) if tid else pid)
             if need_status and (status_first or keep is None):
                 sdata = _read_status(rel, dir_fd)
                 if not sdata:
                     continue
-                _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
+                _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
                 if keep is not None and not keep(t):
                     continue
             elif keep is not None:
@@ -523,27 +533,25 @@ class ProcfsBackend:
                     sdata = _read_status(rel, dir_fd)
                     if not sdata:
                         continue
-                    _parse_status(sdata, d, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
+                    _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
             if other:
                 if other == _G_CMDLINE:  # ps's common case (aux, -ef): no call into _fill_extra
                     try:
                         fd = open_(rel + b"/cmdline", _O_RDONLY, dir_fd=dir_fd)
                     except OSError:
-                        d["cmdline"] = None
+                        t.cmdline = None
                     else:
                         try:
                             v = read(fd, 4096)
                             if len(v) == 4096:
                                 v += _read_whole(fd, 65536)
-                            d["cmdline"] = v
+                            t.cmdline = v
                         except OSError:
-                            d["cmdline"] = None
+                            t.cmdline = None
                         finally:
                             close(fd)
                 else:
-                    _fill_extra(d, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
-            if threads:
-                t.is_thread = True
+                    _fill_extra(t, proc_slash + rel, proc_slash + name, other, rel, dir_fd)
             append(t)
         return out
 
