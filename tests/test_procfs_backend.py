@@ -288,3 +288,29 @@ def test_task_with_thousands_of_groups_matches_procps():
     finally:
         p.stdin.close()
         p.wait()
+
+
+@pytest.mark.parametrize("size", [1, P._CMDLINE_FIRST - 1, P._CMDLINE_FIRST, P._CMDLINE_FIRST + 1, 4096, 70_000, 1 << 20])
+def test_command_lines_of_every_length_are_read_whole(size):
+    """The first read of a command line is short (P._CMDLINE_FIRST): a line of that length, one
+    byte either side, one page, and longer than the later reads must all come back whole."""
+    head = [sys.executable, "-c", "import time; time.sleep(60)"]
+    pad = size - len(b"\0".join(map(os.fsencode, head))) - 2
+    # one argument holds at most 128 KiB (MAX_ARG_STRLEN): long lines are several
+    chunks = [100_000] * (max(pad, 1) // 100_001)
+    rest = max(pad, 1) - sum(n + 1 for n in chunks)
+    argv = head + ["y" * n for n in chunks] + ["y" * max(rest, 1)]
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+    try:
+        want = b"\0".join(map(os.fsencode, argv)) + b"\0"
+        for _ in range(200):  # until the exec has happened
+            if open(f"/proc/{p.pid}/cmdline", "rb").read() == want:
+                break
+            time.sleep(0.01)
+        # the hot loop's own read, and _fill_extra's (another group beside the command line)
+        for groups in (Group.BASE | Group.CMDLINE, Group.BASE | Group.CMDLINE | Group.ENVIRON):
+            (t,) = P.ProcfsBackend().dump(Strategy.ONE, groups, p.pid)
+            assert t.cmdline == want, (len(t.cmdline), len(want))
+    finally:
+        p.kill()
+        p.wait()

@@ -42,6 +42,8 @@ _G_OOM, _G_IO, _G_SMAPS, _G_EXE, _G_LOGIN, _G_AUTOGROUP = (
 
 
 _RECORD_MAKERS: dict = {}
+_CMDLINE_FIRST = 448
+"""Bytes of a command line's first read (with the bytes object's header, under 512)."""
 
 
 def _stat_record_maker(groups: int, threads: bool):
@@ -542,8 +544,11 @@ class ProcfsBackend:
                         t.cmdline = None
                     else:
                         try:
-                            v = read(fd, 4096)
-                            if len(v) == 4096:
+                            # A first read that fits the interpreter's small-object allocator:
+                            # a 4 KiB buffer shrunk to a short command line that stays leaves a
+                            # hole per task in the C heap (6-7 MB more peak RSS at 30,000 tasks).
+                            v = read(fd, _CMDLINE_FIRST)
+                            if len(v) == _CMDLINE_FIRST:
                                 v += _read_whole(fd, 65536)
                             t.cmdline = v
                         except OSError:
