@@ -36,6 +36,8 @@ def _check(task, groups: Group):
     assert want <= have, f"{task}: {groups!r} leaves {sorted(want - have)} unset"
     assert have <= want, f"{task}: {groups!r} also set {sorted(have - want)}"
     assert type(task.pid) is int and type(task.tid) is int
+    # a field written to the instance dict under a slot's name would hide from attribute reads
+    assert all(getattr(task, k) == v for k, v in task.values().items()), task
     for name in want:
         v = getattr(task, name)
         assert type(v) in Task.FIELD_TYPES[name], f"{task}: {name}={v!r} is not {Task.FIELD_TYPES[name]}"

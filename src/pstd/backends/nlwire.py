@@ -351,7 +351,7 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
                 t, seen = cont
                 if t.tid != tid or t.pid != tgid:
                     raise Malformed("CONT sequence of %d/%d continued by %d/%d" % (t.pid, t.tid, tgid, tid))
-                d = t.__dict__
+                d = t.__dict__  # a plain Task of this loop: the fast loop never leaves a CONT open
                 ended_empty = ln == _ATTR_OFF and not mflags & 1
             else:
                 t = new(Task)
