@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import errno
 import os
+from operator import attrgetter
 
 from pstd import taskdiag_abi as abi
 from pstd.backends import BackendUnavailable
@@ -38,6 +39,19 @@ DUMP_ATTEMPTS = 3
 """Dumps tried when the kernel flags one NLM_F_DUMP_INTR (or the socket overran) before procfs answers."""
 
 _THREAD_STRATEGIES = (Strategy.ALL_THREAD, Strategy.THREAD)
+_get_stat = attrgetter(*Task.FIELDS[Group.STAT])
+
+
+def _make_put_stat():
+    # one call with one tuple store per leader instead of a setattr/getattr pair per field
+    # (a thread listing's every leader row gets the whole process's STAT)
+    names = Task.FIELDS[Group.STAT]
+    g: dict = {}
+    exec("def put(t, v):\n    %s = v\n" % ", ".join("t." + n for n in names), g)  # noqa: S102 - from Task.FIELDS
+    return g["put"]
+
+
+_put_stat = _make_put_stat()
 _HIDEPID_WORDS = {b"0": 0, b"off": 0, b"1": 1, b"noaccess": 1, b"2": 2, b"invisible": 2, b"4": 4,
                   b"ptraceable": 4}
 
@@ -250,7 +264,6 @@ class NetlinkBackend:
         if res.error and res.error != errno.ESRCH:
             return False
         whole = {t.pid: t for t in res.tasks if t.pid == t.tid}
-        names = Task.FIELDS[Group.STAT]
         missing = []
         for t in tasks:
             if t.tid == t.pid:
@@ -258,8 +271,7 @@ class NetlinkBackend:
                 if w is None or w.nlwp is None:  # the reply lacked STAT for it
                     missing.append((t, Group.STAT))
                 else:
-                    for n in names:
-                        setattr(t, n, getattr(w, n))
+                    _put_stat(t, _get_stat(w))
         refill.extend(missing)
         return True
 
