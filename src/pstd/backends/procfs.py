@@ -18,8 +18,20 @@ from pstd.model import Group, Strategy, Task, record_class
 
 _O_RDONLY = os.O_RDONLY
 _PF_KTHREAD = 0x00200000
-_STAT_GROUPS = Group.BASE | Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR
-_STATUS_GROUPS = Group.CRED | Group.SIGNALS | Group.MEM | Group.VMPARTS | Group.SUPGROUPS | Group.CTXSW | Group.CAPS
+
+
+def _union(groups) -> Group:
+    """The union of ``groups``, built from ints: each new combination of an IntFlag made by ``|``
+    costs enum a pseudo-member (tens of microseconds, at every start of the program)."""
+    bits = 0
+    for g in groups:
+        bits |= int(g)
+    return Group(bits)
+
+
+_STAT_GROUPS = _union((Group.BASE, Group.STAT, Group.SCHED, Group.TTY, Group.MEM, Group.ADDR))
+_STATUS_GROUPS = _union((Group.CRED, Group.SIGNALS, Group.MEM, Group.VMPARTS, Group.SUPGROUPS, Group.CTXSW,
+                         Group.CAPS))
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 # (group, attribute names, indices in the fields after the comm's ")") of the int fields of stat
 _STAT_INTS = (
@@ -563,7 +575,4 @@ class ProcfsBackend:
 
 _G_STAT_ALL = int(_STAT_GROUPS)
 _G_STATUS_ALL = int(_STATUS_GROUPS)
-ProcfsBackend.groups = Group(0)
-for _g in Task.FIELDS:
-    ProcfsBackend.groups |= _g
-del _g
+ProcfsBackend.groups = _union(Task.FIELDS)
