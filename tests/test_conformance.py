@@ -238,3 +238,16 @@ def test_fixture_values_are_typed_not_ps_text(name, fake_proc):
     assert k.kthread and not u.kthread
     assert (k.vm_lck_kb, k.vm_rss_kb, k.vm_data_kb, k.cmdline) == (None, None, None, b"")
     assert (k.environ, k.exe, k.io, k.label, k.loginuid, k.autogroup_id, k.pss_kb) == (None,) * 7
+
+
+def test_records_pickle_and_copy_whatever_class_holds_their_fields():
+    import copy
+    import pickle
+
+    from pstd.backends.procfs import ProcfsBackend
+
+    groups = Group.BASE | Group.STAT | Group.CRED | Group.CMDLINE
+    for t in ProcfsBackend().dump(Strategy.ALL_THREAD, groups)[:20]:
+        for other in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t), copy.copy(t)):
+            assert isinstance(other, Task) and other.values() == t.values()
+            assert other.wchan is None and other.is_thread == t.is_thread

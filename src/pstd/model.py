@@ -239,6 +239,17 @@ class Task:
         for name, v in values.items():
             setattr(self, name, v)
 
+    def __reduce__(self):
+        # a record class made by record_class is not importable by name: pickle the fields, and
+        # rebuild a plain Task (the class is only how the fields are stored)
+        return (_task_from_values, (self.values(),))
+
+
+def _task_from_values(values: dict) -> Task:
+    t = Task.__new__(Task)
+    t.update(values)
+    return t
+
 
 _RECORD_CLASSES: dict = {}
 
