@@ -144,9 +144,9 @@ class Plan:
 # Nearly every message of a dump has the same shape: every attribute the plan asks for, each of
 # its uapi size, in id order, no CONT, no partial comm.  For that shape one generated function
 # unpacks the whole message with one or two Structs (the command line, of variable length, splits
-# it in two) and builds the record as one dict display; any other message (a task the reader may
-# not inspect, a CONT sequence, a flag, a newer module's longer struct) returns None and goes
-# through the general loop in parse(), which stays the reference.
+# it in two) and builds the record by one run of attribute stores; any other message (a task the
+# reader may not inspect, a CONT sequence, a flag, a newer module's longer struct) returns None and
+# goes through the general loop in parse(), which stays the reference.
 
 _PAYLOAD = {abi.BASE: abi.TaskDiagBase.size, abi.CRED: abi.TaskDiagCreds.size, abi.STAT: abi.TaskDiagStat.size,
             abi.STATM: abi.TaskDiagStatm.size, abi.SCHED: abi.TaskDiagSched.size, abi.TTY: abi.TaskDiagTty.size,
@@ -245,7 +245,7 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
     g = {"S": tuple(_STATE) + ("?",) * (256 - len(_STATE)), "K": tuple(bool(b & 1) for b in range(256)),
          "A": fmts[0].unpack_from, "Z": fmts[0].size, "new": Task.__new__, "Task": Task}
     # One loop over the messages of the shape: one unpack (two around the command line) and one
-    # dict display per task, no call per message; the first other message ends it.
+    # record per task, no call per message; the first other message ends it.
     if len(fmts) == 2 and plan.cmdline:
         items.append(("cmdline", "bytes(buf[q + 4:q + cl])"))
     body = ["def run(buf, off, end, append):"]

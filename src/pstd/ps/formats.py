@@ -210,14 +210,7 @@ def _per_second(ctx, slot, st, make):
 
 
 def f_start(t, ctx):
-    # start_epoch and _per_second inlined (aux prints this for every row)
-    st = int(ctx.boot_time) + (t.start_time or 0) // ctx.clock_ticks
-    memo = ctx.extra.get("_start_memo")
-    if memo is not None:
-        s = memo.get(st)
-        if s is not None:
-            return s
-    return _per_second(ctx, "_start_memo", st, _start_text)
+    return _per_second(ctx, "_start_memo", start_epoch(t, ctx), _start_text)
 
 
 def _start_text(st, ctx):
@@ -595,14 +588,14 @@ def _user(idname, lookup, cache):
     return f
 
 
-f_euser = _user("euid", _names.user_name, _names._users)
-f_ruser = _user("ruid", _names.user_name, _names._users)
-f_suser = _user("suid", _names.user_name, _names._users)
-f_fuser = _user("fsuid", _names.user_name, _names._users)
-f_egroup = _user("egid", _names.group_name, _names._groups)
-f_rgroup = _user("rgid", _names.group_name, _names._groups)
-f_sgroup = _user("sgid", _names.group_name, _names._groups)
-f_fgroup = _user("fsgid", _names.group_name, _names._groups)
+f_euser = _user("euid", _names.user_name, _names.user_names)
+f_ruser = _user("ruid", _names.user_name, _names.user_names)
+f_suser = _user("suid", _names.user_name, _names.user_names)
+f_fuser = _user("fsuid", _names.user_name, _names.user_names)
+f_egroup = _user("egid", _names.group_name, _names.group_names)
+f_rgroup = _user("rgid", _names.group_name, _names.group_names)
+f_sgroup = _user("sgid", _names.group_name, _names.group_names)
+f_fgroup = _user("fsgid", _names.group_name, _names.group_names)
 
 
 def supgid_text(t) -> str:
@@ -630,12 +623,8 @@ def f_supgrp(t, ctx, room=BIG_ROOM):
 
 # --------------------------------------------------------------------------- terminal, wchan, signals
 
-_TTYS = _names._ttys
-"""tty_name's cache of device number -> name (only answers that hold for every task)."""
-
-
 def f_tty(t, ctx):
-    name = _TTYS.get(t.tty or 0)  # tty_name's cache, looked up here first: one call less a row
+    name = _names.tty_names.get(t.tty or 0)  # tty_name's cache, looked up here first: one call less a row
     return name if name is not None else _names.tty_name(_z(t.tty), t.tid, ctx.proc)
 
 

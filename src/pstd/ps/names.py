@@ -20,8 +20,10 @@ import grp
 
 _NAME_MAX = 33  # procps P_G_SZ: names this long or longer print as numbers
 
-_users: dict[int, str] = {}
-_groups: dict[int, str] = {}
+user_names: dict[int, str] = {}
+"""uid -> the name procps prints: user_name's cache (a formatter may read it before calling)."""
+group_names: dict[int, str] = {}
+"""gid -> the name procps prints: group_name's cache."""
 
 
 def _name(cache: dict, number: int, lookup) -> str:
@@ -40,12 +42,12 @@ def _name(cache: dict, number: int, lookup) -> str:
 
 def user_name(uid: int) -> str:
     """The user name procps prints for ``uid``."""
-    return _name(_users, uid, lambda n: pwd.getpwuid(n).pw_name)
+    return _name(user_names, uid, lambda n: pwd.getpwuid(n).pw_name)
 
 
 def group_name(gid: int) -> str:
     """The group name procps prints for ``gid``."""
-    return _name(_groups, gid, lambda n: grp.getgrgid(n).gr_name)
+    return _name(group_names, gid, lambda n: grp.getgrgid(n).gr_name)
 
 
 def dev_major(dev: int) -> int:
@@ -199,7 +201,8 @@ def _guess_name(major: int, minor: int) -> str | None:
     return path if _is_dev(path, major, minor) else None
 
 
-_ttys: dict[int, str] = {}
+tty_names: dict[int, str] = {}
+"""device number -> TTY text: tty_name's cache, of the answers that hold for every task."""
 
 
 def tty_path(dev: int, pid: int, proc: str = "/proc") -> str | None:
@@ -225,7 +228,7 @@ def _clean(name: str) -> str:
 
 def tty_name(dev: int, pid: int, proc: str = "/proc") -> str:
     """TT/TTY column text: "pts/0", "tty1", "ttyS0", "?"."""
-    name = _ttys.get(dev)
+    name = tty_names.get(dev)
     if name is None:
         path = tty_path(dev, pid, proc)
         if path is None:
@@ -238,7 +241,7 @@ def tty_name(dev: int, pid: int, proc: str = "/proc") -> str:
             if path.startswith("/dev/") and len(path) > 5:
                 path = path[5:]
             name = _clean(path)
-        _ttys[dev] = name
+        tty_names[dev] = name
     return name
 
 
