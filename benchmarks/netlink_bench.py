@@ -153,14 +153,16 @@ def live(args) -> int:
             ctx = make_context(env, q)
             # alternate: one round of each per repeat
             res = {"netlink": ([], []), "procfs": ([], []), "c": ([], [])}
-            flags = wire.Plan(q.show_flags & nlb.served).show_flags
+            plan = wire.Plan(q.show_flags & nlb.served)
+            flags, req = plan.show_flags, nlb.request_flags(q.strategy, plan.groups)
             for _ in range(args.repeat):
                 for name, b in (("netlink", nlb), ("procfs", pfb)):
                     w, c = _time_in_process(lambda: rows(q, b, ctx), 1)
                     res[name][0].append(w)
                     res[name][1].append(c)
                 if dump_tool:
-                    w, c = _run_child([dump_tool, "-q", "-s", str(int(q.strategy)), "-f", str(flags)])
+                    w, c = _run_child([dump_tool, "-q", "-s", str(int(q.strategy)), "-f", str(flags),
+                                       "-r", str(req)])
                     res["c"][0].append(w)
                     res["c"][1].append(c)
             nw, nc = map(_median, res["netlink"])
@@ -222,7 +224,8 @@ def _record(folder: Path, cmd, q, nlb) -> None:
     s = wire.open_socket()
     try:
         dgs = []
-        wire.dump(s, nlb.family, plan, int(q.strategy), 0, q.strategy == 2, record=dgs)
+        wire.dump(s, nlb.family, plan, int(q.strategy), 0, q.strategy == 2, record=dgs,
+                  flags=nlb.request_flags(q.strategy, plan.groups))
     finally:
         s.close()
     name = "_".join(cmd).replace(",", "_")

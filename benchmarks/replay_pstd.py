@@ -86,7 +86,7 @@ class _RecordedSocket:
         from pstd import taskdiag_abi as abi
 
         off = abi.NLMSGHDR.size + abi.GENLMSGHDR.size + abi.TaskDiagMsg.size + 4
-        flags, strategy, pid = abi.TaskDiagPid.unpack_from(data, off)
+        flags, strategy, pid, _req_flags = abi.TaskDiagPid.unpack_from(data, off)
         if pid == 0:
             recs = self._dumps.get((flags, strategy))
             if not recs:
@@ -159,6 +159,7 @@ def main() -> None:
     path, args = sys.argv[1], sys.argv[2:]
     paths = [os.path.join(path, n) for n in sorted(os.listdir(path))] if os.path.isdir(path) else [path]
 
+    from pstd import taskdiag_abi as abi
     from pstd.backends import netlink, nlwire
 
     dumps, served, family = {}, 0, 0
@@ -168,7 +169,9 @@ def main() -> None:
         dumps.setdefault((flags, rec.strategy), []).append(_Recorded(rec))
         served |= flags
         family = rec.family
-    info = nlwire.Info(version=1, hidepid=0, show_flags=served, strategies=0xFF, self_only_flags=0, policy=0)
+    # the recordings come from a module that takes request flags (one dump per thread listing)
+    info = nlwire.Info(version=1, hidepid=0, show_flags=served, strategies=0xFF, self_only_flags=0, policy=0,
+                       req_flags=abi.REQ_ALL)
     netlink.probe = lambda: (family, info)
     turn: dict = {}
     nlwire.open_socket = lambda: _RecordedSocket(dumps, turn)

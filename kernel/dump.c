@@ -33,6 +33,7 @@
 struct td_dump {
 	u64 show_flags;
 	u32 strategy;
+	u32 req_flags;		/* TASK_DIAG_REQ_* */
 	struct pid *target;	/* ONE: the task; THREAD/CHILDREN: its thread group */
 	int target_nr;		/* ONE: its pid number */
 	int next;		/* next pid number to look at */
@@ -79,7 +80,7 @@ static int td_parse_request(const struct nlmsghdr *nlh,
 	if (!attr || nla_len(attr) != sizeof(*req))
 		return -EINVAL;
 	memcpy(req, nla_data(attr), sizeof(*req));
-	if (req->__pad)
+	if (req->flags & ~TASK_DIAG_REQ_ALL)
 		return -EINVAL;
 	if (req->dump_strategy > TASK_DIAG_DUMP_MAX)
 		return -EINVAL;
@@ -161,6 +162,7 @@ int td_dump_start(struct netlink_callback *cb)
 		return -ENOMEM;
 	d->show_flags = req.show_flags;
 	d->strategy = req.dump_strategy;
+	d->req_flags = req.flags;
 	ret = td_viewer_capture(&d->v, cb->skb);
 	if (ret)
 		goto err;
@@ -205,6 +207,14 @@ int td_dump_done(struct netlink_callback *cb)
 	return 0;
 }
 
+/* Thread dumps: does this leader's STAT carry the process's values? */
+static inline bool td_leader_whole(const struct td_dump *d,
+				   struct task_struct *task, struct pid *pid)
+{
+	return (d->req_flags & TASK_DIAG_REQ_LEADER_WHOLE) &&
+	       task_tgid(task) == pid;
+}
+
 /*
  * The task the strategy lists for this pid, or NULL. Caller holds RCU.
  * *whole tells whether STAT carries whole-process values.
@@ -226,13 +236,15 @@ static struct task_struct *td_pick(struct td_dump *d, struct pid *pid,
 			return task;
 		return NULL;
 	case TASK_DIAG_DUMP_ALL_THREAD:
-		*whole = false;
-		return pid_task(pid, PIDTYPE_PID);
-	case TASK_DIAG_DUMP_THREAD:
-		*whole = false;
 		task = pid_task(pid, PIDTYPE_PID);
-		if (task && task_tgid(task) == d->target)
+		*whole = task && td_leader_whole(d, task, pid);
+		return task;
+	case TASK_DIAG_DUMP_THREAD:
+		task = pid_task(pid, PIDTYPE_PID);
+		if (task && task_tgid(task) == d->target) {
+			*whole = td_leader_whole(d, task, pid);
 			return task;
+		}
 		return NULL;
 	case TASK_DIAG_DUMP_ONE:
 		if (pid != d->target)

@@ -52,6 +52,7 @@ static int td_info_doit(struct sk_buff *skb, struct genl_info *info)
 		.version = TASK_DIAG_GENL_VERSION,
 		.show_flags = TD_SERVED_GROUPS,
 		.strategies = TD_SERVED_STRATEGIES,
+		.req_flags = TASK_DIAG_REQ_ALL,
 	};
 	struct task_diag_msg *hdr;
 	struct td_viewer v = {};

@@ -464,8 +464,8 @@ def backend(fake_proc, monkeypatch, replies, info=None):
     """A NetlinkBackend over fake_proc whose dumps answer from ``replies`` (a list per dump)."""
     calls = []
 
-    def fake_dump(s, family, plan, strategy, pid=0, threads=False, record=None):
-        calls.append((strategy, pid, plan.show_flags))
+    def fake_dump(s, family, plan, strategy, pid=0, threads=False, record=None, flags=0):
+        calls.append((strategy, pid, plan.show_flags, flags))
         item = replies.pop(0)
         if isinstance(item, Exception):
             raise item
@@ -481,7 +481,7 @@ def test_backend_serves_from_the_reply_and_procfs_fills_the_rest(fake_proc, monk
     b, calls = backend(fake_proc, monkeypatch, [[full(100, 100) + done()]])
     (t,) = b.dump(Strategy.ALL, Group.CMDLINE | Group.WCHAN)
     assert t.cmdline == b"/usr/bin/x\0-v\0" and t.wchan == "do_sys_poll"
-    assert calls == [(Strategy.ALL, 0, abi.SHOW_BASE | abi.SHOW_CMDLINE)]
+    assert calls == [(Strategy.ALL, 0, abi.SHOW_BASE | abi.SHOW_CMDLINE, 0)]
     check_fields(t, Group.CMDLINE | Group.WCHAN)
     assert b.fallbacks == 0
 
@@ -530,7 +530,7 @@ def test_backend_one_of_a_missing_pid_is_empty(fake_proc, monkeypatch):
     assert b.dump(Strategy.ONE, Group.BASE, 4242) == [] and b.fallbacks == 0
 
 
-def test_backend_thread_dump_gives_leaders_the_process_stat(fake_proc, monkeypatch):
+def test_backend_gives_leaders_the_process_stat_by_a_second_dump_without_request_flags(fake_proc, monkeypatch):
     threads = task_msg(101, 100, [base(100, 101, 1), stat(utime=5)]) + \
         task_msg(100, 100, [base(100, 100, 1), stat(utime=7)]) + done()
     whole = task_msg(100, 100, [stat(utime=12, threads=2)]) + done()
@@ -539,6 +539,22 @@ def test_backend_thread_dump_gives_leaders_the_process_stat(fake_proc, monkeypat
     # procfs's order (the leader first) and its leader row (the whole process's times)
     assert [(t.tid, t.utime, t.nlwp, t.is_thread) for t in rows] == [(100, 12, 2, True), (101, 5, 1, True)]
     assert [c[:2] for c in calls] == [(Strategy.ALL_THREAD, 0), (Strategy.ALL, 0)]
+
+
+@pytest.mark.parametrize("strategy", [Strategy.ALL_THREAD, Strategy.THREAD])
+def test_backend_asks_a_module_with_request_flags_for_leaders_stat_in_the_same_dump(
+        fake_proc, monkeypatch, strategy):
+    # the module sent the leader the whole process's STAT (TASK_DIAG_REQ_LEADER_WHOLE): no second dump
+    threads = task_msg(101, 100, [base(100, 101, 1), stat(utime=5)]) + \
+        task_msg(100, 100, [base(100, 100, 1), stat(utime=12, threads=2)]) + done()
+    info = wire.Info(1, 0, 0x7F7, 0x1F, abi.SHOW_VMA, abi.POLICY_LSM, abi.REQ_LEADER_WHOLE)
+    b, calls = backend(fake_proc, monkeypatch, [[threads]], info)
+    rows = b.dump(strategy, Group.STAT, None if strategy == Strategy.ALL_THREAD else 100)
+    assert [(t.tid, t.utime, t.nlwp) for t in rows] == [(100, 12, 2), (101, 5, 1)]
+    assert [(c[0], c[3]) for c in calls] == [(strategy, abi.REQ_LEADER_WHOLE)]
+    # without STAT, or without threads, there is nothing to ask for
+    assert b.request_flags(strategy, Group.BASE | Group.SCHED) == 0
+    assert b.request_flags(Strategy.ALL, Group.STAT) == 0
 
 
 def test_backend_dump_many_keeps_what_a_whole_dump_would_list(fake_proc, monkeypatch):

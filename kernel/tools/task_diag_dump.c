@@ -55,6 +55,7 @@ static void usage(void)
 "                       group but vma_stat and wchan), or a\n"
 "                       number (default base)\n"
 "  -p, --pid PID        pid for one/children/thread (default 0)\n"
+"  -r, --request-flags N  task_diag_pid.flags (TASK_DIAG_REQ_*, default 0)\n"
 "  -q, --quiet          print only the number of tasks\n"
 "      --loop N         run the dump N times (output of the last one)\n"
 "      --fd FD          use the already open NETLINK_GENERIC socket FD\n"
@@ -751,12 +752,13 @@ static void print_info(const struct family *fam)
 					copy_fixed(&info, sizeof(info), na);
 					printf("family=%u genl_version=%u hdrsize=%u maxattr=%u "
 					       "version=%u hidepid=%u show_flags=0x%llx strategies=0x%llx "
-					       "self_only_flags=0x%llx policy=0x%x\n",
+					       "self_only_flags=0x%llx policy=0x%x req_flags=0x%x\n",
 					       fam->id, fam->version, fam->hdrsize, fam->maxattr,
 					       info.version, info.hidepid,
 					       (unsigned long long)info.show_flags,
 					       (unsigned long long)info.strategies,
-					       (unsigned long long)info.self_only_flags, info.policy);
+					       (unsigned long long)info.self_only_flags, info.policy,
+					       info.req_flags);
 					return;
 				}
 				p += NLA_ALIGN(na->nla_len);
@@ -768,7 +770,7 @@ static void print_info(const struct family *fam)
 
 /* Returns 0 when the dump is complete. */
 static int dump_once(uint16_t family, uint64_t flags, uint64_t strategy, uint32_t pid,
-		     int short_request)
+		     uint32_t req_flags, int short_request)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -794,6 +796,7 @@ static int dump_once(uint16_t family, uint64_t flags, uint64_t strategy, uint32_
 	m.req.show_flags = flags;
 	m.req.dump_strategy = strategy;
 	m.req.pid = pid;
+	m.req.flags = req_flags;
 	m.nh.nlmsg_len = offsetof(typeof(m), req) + NLA_ALIGN(attr_len);
 	nl_send(&m, m.nh.nlmsg_len);
 
@@ -850,6 +853,7 @@ int main(int argc, char **argv)
 		{ "strategy", required_argument, NULL, 's' },
 		{ "flags", required_argument, NULL, 'f' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "request-flags", required_argument, NULL, 'r' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "loop", required_argument, NULL, 'L' },
 		{ "fd", required_argument, NULL, 'F' },
@@ -864,15 +868,16 @@ int main(int argc, char **argv)
 	};
 	uint64_t strategy = TASK_DIAG_DUMP_ALL, flags = 1ULL << TASK_DIAG_BASE;
 	uint64_t loops = 1, i;
-	uint32_t pid = 0;
+	uint32_t pid = 0, req_flags = 0;
 	int short_request = 0, info = 0, opt;
 	struct family fam;
 
-	while ((opt = getopt_long(argc, argv, "s:f:p:qh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "s:f:p:r:qh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 's': strategy = parse_strategy(optarg); break;
 		case 'f': flags = parse_flags(optarg); break;
 		case 'p': pid = parse_number(optarg, "pid"); break;
+		case 'r': req_flags = parse_number(optarg, "request flags"); break;
 		case 'q': quiet = 1; break;
 		case 'L': loops = parse_number(optarg, "loop count"); break;
 		case 'F': sock = parse_number(optarg, "fd"); break;
@@ -911,7 +916,7 @@ int main(int argc, char **argv)
 
 		if (i + 1 < loops)
 			quiet = 1;
-		dump_once(fam.id, flags, strategy, pid, short_request);
+		dump_once(fam.id, flags, strategy, pid, req_flags, short_request);
 		quiet = q;
 	}
 	if (quiet)

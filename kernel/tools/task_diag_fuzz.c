@@ -526,7 +526,7 @@ static uint64_t pick_strategy(void)
  * The expectation for a GET request whose payload is well-formed apart from
  * the listed facts: the errno the header documents, or success.
  */
-static struct expect expect_get(uint64_t flags, uint64_t strategy, uint32_t pid, int pad_nonzero,
+static struct expect expect_get(uint64_t flags, uint64_t strategy, uint32_t pid, int req_unknown,
 				int famhdr_nonzero)
 {
 	struct expect e = { EXP_ERR, 0, 0 };
@@ -540,7 +540,7 @@ static struct expect expect_get(uint64_t flags, uint64_t strategy, uint32_t pid,
 		e.errs |= B(EINVAL);
 	if (unserved)
 		e.errs |= B(EOPNOTSUPP);
-	if (pad_nonzero || famhdr_nonzero) {
+	if (req_unknown || famhdr_nonzero) {
 		e.errs |= B(EINVAL);
 		if (!reserved_strict && e.errs == B(EINVAL))
 			e.kind = EXP_ANY;
@@ -560,13 +560,14 @@ static struct expect expect_get(uint64_t flags, uint64_t strategy, uint32_t pid,
 }
 
 static void put_get(struct request *r, unsigned char *m, uint32_t seq, uint16_t nlflags, uint64_t flags,
-		    uint64_t strategy, uint32_t pid, uint32_t pad)
+		    uint64_t strategy, uint32_t pid, uint32_t req_flags)
 {
 	struct nlmsghdr *nh = (struct nlmsghdr *)m;
 	struct genlmsghdr *gh = (struct genlmsghdr *)(m + NLMSG_HDRLEN);
 	struct nlattr *na = (struct nlattr *)(m + NLMSG_HDRLEN + GENL_HDRLEN +
 					      NLMSG_ALIGN(sizeof(struct task_diag_msg)));
-	struct task_diag_pid req = { .show_flags = flags, .dump_strategy = strategy, .pid = pid, .__pad = pad };
+	struct task_diag_pid req = { .show_flags = flags, .dump_strategy = strategy, .pid = pid,
+				    .flags = req_flags };
 
 	(void)r;
 	memset(m, 0, REQ_GET_LEN);
@@ -610,7 +611,7 @@ static void make_request(struct request *r)
 	struct part *p = &r->parts[0];
 	uint16_t nlflags = NLM_F_REQUEST | NLM_F_DUMP;
 	uint64_t flags = pick_flags(), strategy = pick_strategy();
-	uint32_t pid = pick_pid(), pad = 0;
+	uint32_t pid = pick_pid(), req_flags = 0;
 	int famhdr = 0;
 	unsigned k = below(100);
 
@@ -635,19 +636,22 @@ static void make_request(struct request *r)
 	if (k < 45) {
 		/* a well-formed GET with random values */
 		r->kind = "get";
-		if (chance(10))
-			pad = (uint32_t)rnd() | 1;
-		put_get(r, r->buf, p->seq, nlflags, flags, strategy, pid, pad);
+		/* request flags: a known one, or bits no module accepts (EINVAL) */
+		if (chance(20))
+			req_flags = TASK_DIAG_REQ_LEADER_WHOLE;
+		else if (chance(10))
+			req_flags = (uint32_t)rnd() | (1U << (1 + below(31)));
+		put_get(r, r->buf, p->seq, nlflags, flags, strategy, pid, req_flags);
 		r->len = REQ_GET_LEN;
 		if (chance(5)) {
 			famhdr = 1;
 			r->buf[NLMSG_HDRLEN + GENL_HDRLEN + below(12)] = 1 + below(255);
 		}
-		p->is_dump = !pad && !famhdr;
+		p->is_dump = !(req_flags & ~TASK_DIAG_REQ_ALL) && !famhdr;
 		p->flags = flags;
 		p->strategy = strategy;
 		p->pid = pid;
-		p->exp = expect_get(flags, strategy, pid, !!pad, famhdr);
+		p->exp = expect_get(flags, strategy, pid, !!(req_flags & ~TASK_DIAG_REQ_ALL), famhdr);
 		return;
 	}
 	put_get(r, r->buf, p->seq, nlflags, flags, strategy, pid, 0);

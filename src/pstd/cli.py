@@ -137,7 +137,8 @@ def status() -> None:
         return ",".join(out) if out else "-"
 
     policy = [name for bit, name in ((abi.POLICY_PARAM, "param"), (abi.POLICY_PROC_MOUNT, "proc-mount"),
-                                     (abi.POLICY_NO_PROC, "no-proc"), (abi.POLICY_LSM, "lsm"))
+                                     (abi.POLICY_NO_PROC, "no-proc"), (abi.POLICY_LSM, "lsm"),
+                                     (abi.POLICY_OPENER, "opener"))
               if info.policy & bit]
     mine = netlink.proc_hidepid()
     rows = [
@@ -147,6 +148,7 @@ def status() -> None:
         ["served groups", names(info.show_flags, abi.GROUP_NAMES)],
         ["self-only groups", names(info.self_only_flags, abi.GROUP_NAMES)],
         ["strategies", names(info.strategies, abi.STRATEGY_NAMES)],
+        ["request flags", names(info.req_flags, abi.REQ_NAMES)],
         ["hidepid", str(info.hidepid)],
         ["policy", ",".join(policy) or "-"],
         ["/proc hidepid", "?" if mine is None else str(mine[0]) + (" gid=" if mine[1] else "")],

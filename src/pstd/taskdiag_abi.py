@@ -42,6 +42,11 @@ DUMP_MAX = 4
 # task_diag_msg.flags
 FLAG_CONT = 1 << 0
 
+# task_diag_pid.flags (task_diag_info.req_flags: those a module accepts)
+REQ_LEADER_WHOLE = 1 << 0
+"""Thread dumps: a thread-group leader's STAT is the whole process's, as ps -L prints its row."""
+REQ_ALL = REQ_LEADER_WHOLE
+
 # data groups: attribute id == show_flags bit number
 BASE = 0
 CRED = 1
@@ -203,7 +208,7 @@ TaskDiagPid = Layout("task_diag_pid", [
     ("show_flags", "Q"),
     ("dump_strategy", "Q"),
     ("pid", "I"),
-    ("__pad", "4x"),
+    ("flags", "I"),
 ])
 
 TaskDiagMsg = Layout("task_diag_msg", [
@@ -324,9 +329,10 @@ TaskDiagInfo = Layout("task_diag_info", [
     ("strategies", "Q"),
     ("self_only_flags", "Q"),
     ("policy", "I"),
-    ("__pad", "4x"),
+    ("req_flags", "I"),
 ])
-"""40 bytes; a module of the first release sent the first 24 (zero-extend)."""
+"""40 bytes; a module of the first release sent the first 24 (zero-extend).  A module
+that predates request flags sends ``req_flags`` 0 (it rejects any)."""
 
 STRUCTS: dict[str, Layout] = {
     lay.c_name: lay
@@ -360,6 +366,11 @@ STRATEGY_NAMES = {
     DUMP_THREAD: "thread",
 }
 
+REQ_NAMES = {
+    0: "leader_whole",
+}
+"""Bit number -> name of each TASK_DIAG_REQ_* flag."""
+
 GROUP_NAMES = {
     BASE: "base",
     CRED: "cred",
@@ -376,9 +387,9 @@ GROUP_NAMES = {
 }
 
 
-def request_payload(show_flags: int, strategy: int, pid: int = 0) -> bytes:
+def request_payload(show_flags: int, strategy: int, pid: int = 0, flags: int = 0) -> bytes:
     """The TASK_DIAG_CMD_ATTR_GET payload (struct task_diag_pid)."""
-    return TaskDiagPid.pack(show_flags, strategy, pid)
+    return TaskDiagPid.pack(show_flags, strategy, pid, flags)
 
 
 def vma_perms(vm_flags: int) -> str:

@@ -94,11 +94,11 @@ def family_id(s: socket.socket) -> int:
 
 
 def send_get(s: socket.socket, fam: int, strategy: int, flags: int, pid: int = 0, *,
-             seq: int = 7, pad: int = 0, family_header: bytes = b"\0" * 12,
+             seq: int = 7, req_flags: int = 0, family_header: bytes = b"\0" * 12,
              payload: bytes | None = None) -> None:
     """Send a TASK_DIAG_CMD_GET dump request; every byte can be set by the caller."""
     if payload is None:
-        payload = struct.pack("=QQII", flags, strategy, pid, pad)
+        payload = struct.pack("=QQII", flags, strategy, pid, req_flags)
     attr = abi.NLATTR.pack(abi.NLA_HDRLEN + len(payload), abi.CMD_ATTR_GET) + payload
     attr += b"\0" * (abi.nl_align(len(attr)) - len(attr))
     body = abi.GENLMSGHDR.pack(abi.CMD_GET, abi.GENL_VERSION, 0) + family_header + attr

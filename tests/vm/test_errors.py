@@ -74,10 +74,22 @@ def _first_reply(strategy=abi.DUMP_ONE, flags=abi.SHOW_BASE, **kw):
         s.close()
 
 
-@pytest.mark.parametrize("pad", [1, 0x80000000])
-def test_request_pad_must_be_zero(pad):
-    assert _first_reply(pad=pad)[-1].error == errno.EINVAL
-    assert _first_reply(pad=0)[-1].error == 0
+@pytest.mark.parametrize("req_flags", [2, 0x80000000, 0xFFFFFFFF])
+def test_unknown_request_flags_are_einval(req_flags):
+    assert req_flags & ~abi.REQ_ALL
+    assert _first_reply(req_flags=req_flags)[-1].error == errno.EINVAL
+    for known in (0, abi.REQ_LEADER_WHOLE):
+        assert _first_reply(req_flags=known)[-1].error == 0
+
+
+def test_get_info_lists_the_request_flags():
+    import nlclient as nl
+    s = nl.open_socket()
+    try:
+        info = nl.get_info(s, nl.family_id(s))
+    finally:
+        s.close()
+    assert info["req_flags"] == abi.REQ_ALL == abi.REQ_LEADER_WHOLE
 
 
 @pytest.mark.parametrize("header", [b"\1" + b"\0" * 11, b"\0" * 4 + b"\1" + b"\0" * 7,

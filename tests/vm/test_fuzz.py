@@ -104,7 +104,8 @@ def test_corpus_requests_end_as_the_protocol_says(tools):
 
 
 def test_reserved_fields_must_be_zero(tools):
-    """A nonzero task_diag_pid.__pad or request family header is EINVAL, as the header promises."""
+    """Unknown task_diag_pid.flags bits or a nonzero request family header are EINVAL, as the header
+    promises."""
     r = subprocess.run([fuzz_binary(), "--requests", "0", "--workers", "1", "--corpus", CORPUS,
                         "--reserved", "strict"], capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout + r.stderr

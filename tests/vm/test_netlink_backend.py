@@ -169,6 +169,117 @@ def test_values_equal_procfs_for_quiet_tasks(fork_200x3):
     assert b.fallbacks == 0
 
 
+# ------------------------------------------------------------------ leaders' STAT in thread listings
+
+_WORKERS = """import sys, threading
+def work(n):
+    pages = bytearray(n << 20)
+    for i in range(0, len(pages), 4096):
+        pages[i] = 1
+    sum(range(n * 300000))
+    gate.wait()
+gate = threading.Event()
+ts = [threading.Thread(target=work, args=(n,)) for n in (2, 5, 9)]
+for t in ts:
+    t.start()
+sys.stdout.write("ready\\n")
+sys.stdout.flush()
+gate.wait()
+"""
+
+
+@pytest.fixture
+def busy_threads(tmp_path):
+    """A process whose three threads faulted and ran different amounts, now all asleep."""
+    script = tmp_path / "workers.py"
+    script.write_text(_WORKERS)
+    fx = h.Fixture.start([sys.executable, str(script)])
+    tids = {int(t) for t in os.listdir("/proc/%d/task" % fx.pid)}
+    assert len(tids) == 4
+    h.wait_settled({fx.pid})
+    yield fx.pid, tids
+    fx.stop()
+
+
+def _stat_of(path):
+    data = open(path, "rb").read()
+    f = data[data.rindex(b")") + 2:].split()
+    return int(f[7]), int(f[9]), int(f[11]), int(f[12])  # minflt, majflt, utime, stime
+
+
+def _counting(b):
+    calls = []
+    real = b._run
+
+    def run(plan, strategy, pid, threads, flags=0):
+        calls.append((strategy, flags))
+        return real(plan, strategy, pid, threads, flags)
+
+    b._run = run
+    return calls
+
+
+def _raw(family, strategy, target, flags):
+    s = wire.open_socket()
+    try:
+        res = wire.dump(s, family, wire.Plan(Group.STAT), int(strategy), target,
+                        strategy in (Strategy.ALL_THREAD, Strategy.THREAD), flags=flags)
+    finally:
+        s.close()
+    assert not res.error and not res.intr
+    return res.tasks
+
+
+def test_the_module_gives_leaders_the_whole_process_stat_on_request(busy_threads):
+    """TASK_DIAG_REQ_LEADER_WHOLE: in a thread dump the leader's STAT is the process's (as the
+    module's process dump has it), the other threads' their own; without it, every thread's
+    own, as /proc/PID/task/TID/stat."""
+    pid, tids = busy_threads
+    family, _ = nl.probe()
+    own = {t: _stat_of("/proc/%d/task/%d/stat" % (pid, t)) for t in tids}
+    (process,) = [t.values() for t in _raw(family, Strategy.ALL, 0, 0) if t.pid == pid]
+    assert process["minflt"] > own[pid][0], "the fixture's threads did no work of their own"
+    for strategy, target in ((Strategy.ALL_THREAD, 0), (Strategy.THREAD, pid)):
+        for flags in (0, abi.REQ_LEADER_WHOLE):
+            got = {t.tid: t for t in _raw(family, strategy, target, flags) if t.pid == pid}
+            assert set(got) == tids
+            for tid, t in got.items():
+                if tid == pid and flags:
+                    assert {k: v for k, v in t.values().items() if k != "is_thread"} == process
+                else:
+                    assert (t.minflt, t.majflt, t.utime, t.stime) == own[tid], (strategy, flags, tid)
+
+
+def test_thread_listings_make_one_dump(busy_threads):
+    """-L's leader rows come with the thread dump; a module without request flags gets the same
+    rows with a second, process dump.  Both are procfs's, but for the split of a whole process's
+    time between user and system, which the module sums over threads (docs/uapi.md, STAT)."""
+    pid, tids = busy_threads
+    family, info = nl.probe()
+    assert info.req_flags & abi.REQ_LEADER_WHOLE
+    old = wire.Info(**{k: getattr(info, k) for k in wire.Info.__slots__})
+    old.req_flags = 0
+    groups = Group.STAT | Group.SCHED
+    theirs = {t.tid: t.values() for t in ProcfsBackend().dump(Strategy.ALL_THREAD, groups) if t.pid == pid}
+    assert set(theirs) == tids
+    for strategy, kw in ((Strategy.ALL_THREAD, {}), (Strategy.THREAD, {"pid": pid})):
+        seen = []
+        for i, dumps in ((info, 1), (old, 2)):
+            b = nl.NetlinkBackend(family=family, info=i, policy_ok=True)
+            calls = _counting(b)
+            ours = {t.tid: t.values() for t in b.dump(strategy, groups, **kw) if t.pid == pid}
+            assert len(calls) == dumps, calls
+            assert b.fallbacks == 0
+            seen.append(ours)
+            for tid in tids:
+                a, b_ = dict(ours[tid]), dict(theirs[tid])
+                if tid == pid:
+                    ta, tb = a.pop("utime") + a.pop("stime"), b_.pop("utime") + b_.pop("stime")
+                    assert abs(ta - tb) <= 1, (ta, tb)
+                assert a == b_, (tid, i.req_flags)
+        assert seen[0] == seen[1]
+
+
 # ------------------------------------------------------------------ differential, three ways
 
 def _three_ways(ns, line, tools, who):
@@ -294,6 +405,7 @@ def test_module_status_reports_what_get_info_says():
     assert lines["family id"] == str(family)
     assert lines["served groups"] == "base,cred,vma,stat,statm,cmdline,sched,tty,mem,signal"
     assert lines["strategies"] == "all,one,all_thread,children,thread"
+    assert lines["request flags"] == "leader_whole"
     assert lines["auto backend"] == "netlink"
 
 

@@ -2,10 +2,11 @@
 
 ``NetlinkBackend(env).dump(strategy, groups, pid=None)`` returns the same
 :class:`pstd.model.Task` records as :class:`pstd.backends.procfs.ProcfsBackend`
-for the same arguments.  One dump request per call (two in thread modes that
-show STAT: procps reads a thread-group leader's row from /proc/PID/stat, whose
-times and faults are the whole process's, so the leaders' STAT comes from a
-process dump).  Mixed service, for those tasks only, through procfs's readers:
+for the same arguments.  One dump request per call.  Thread modes that show STAT
+need a thread-group leader's row from /proc/PID/stat, whose times and faults are
+the whole process's: the request asks for that (TASK_DIAG_REQ_LEADER_WHOLE), or,
+from a module without request flags, a second, process dump supplies them.
+Mixed service, for those tasks only, through procfs's readers:
 
 - groups the module does not serve (WCHAN, ADDR, environment, cgroup, ..., and the
   groups GET_INFO lists in ``self_only_flags``) come from procfs for every task;
@@ -211,7 +212,8 @@ class NetlinkBackend:
         if plan is None:
             plan = self._plans[int(nl_groups)] = wire.Plan(nl_groups)
         threads = strategy in _THREAD_STRATEGIES
-        res = self._run(plan, int(strategy), pid, threads)
+        flags = self.request_flags(strategy, plan.groups)
+        res = self._run(plan, int(strategy), pid, threads, flags)
         if res is None:
             return None
         if res.error:
@@ -222,7 +224,7 @@ class NetlinkBackend:
         refill = res.refill
         if threads:
             _procfs_order(tasks)
-        if threads and plan.groups & Group.STAT:
+        if threads and plan.groups & Group.STAT and not flags:
             if not self._leader_stat(tasks, strategy, pid, refill):
                 return None
         if not self.policy_ok:
@@ -234,7 +236,14 @@ class NetlinkBackend:
             tasks = self.procfs.fill(tasks, rest)
         return tasks
 
-    def _run(self, plan, strategy: int, pid: int, threads: bool):
+    def request_flags(self, strategy: Strategy, groups: Group) -> int:
+        """TASK_DIAG_REQ_* of a dump of ``groups``: in thread listings, leaders' STAT is the whole
+        process's where the module takes that flag (0: a second dump supplies it)."""
+        if strategy in _THREAD_STRATEGIES and groups & Group.STAT:
+            return self.info.req_flags & abi.REQ_LEADER_WHOLE
+        return 0
+
+    def _run(self, plan, strategy: int, pid: int, threads: bool, flags: int = 0):
         """One dump, redone when interrupted; None when the module cannot answer it."""
         for _ in range(DUMP_ATTEMPTS):
             try:
@@ -242,7 +251,7 @@ class NetlinkBackend:
             except OSError:
                 return None
             try:
-                res = wire.dump(s, self.family, plan, strategy, pid, threads)
+                res = wire.dump(s, self.family, plan, strategy, pid, threads, flags=flags)
             except OSError as e:
                 if e.errno == errno.ENOBUFS:  # the socket overran: a fresh one, a fresh dump
                     continue
@@ -256,7 +265,8 @@ class NetlinkBackend:
         return None
 
     def _leader_stat(self, tasks, strategy, pid, refill) -> bool:
-        """Give thread-group leaders' rows the whole process's STAT (as /proc/PID/stat has it)."""
+        """Give thread-group leaders' rows the whole process's STAT (as /proc/PID/stat has it),
+        from a second dump: for a module that does not accept TASK_DIAG_REQ_LEADER_WHOLE."""
         plan = wire.Plan(Group.STAT)
         res = self._run(plan, int(Strategy.ALL if strategy == Strategy.ALL_THREAD else Strategy.ONE), pid, False)
         if res is None:

@@ -519,11 +519,13 @@ def resolve_family(s: _socket.socket, name: str = abi.GENL_NAME) -> int:
 class Info:
     """What GET_INFO says the module serves to this reader."""
 
-    __slots__ = ("version", "hidepid", "show_flags", "strategies", "self_only_flags", "policy")
+    __slots__ = ("version", "hidepid", "show_flags", "strategies", "self_only_flags", "policy", "req_flags")
 
-    def __init__(self, version=0, hidepid=0, show_flags=0, strategies=0, self_only_flags=0, policy=0):
+    def __init__(self, version=0, hidepid=0, show_flags=0, strategies=0, self_only_flags=0, policy=0,
+                 req_flags=0):
         self.version, self.hidepid, self.show_flags = version, hidepid, show_flags
         self.strategies, self.self_only_flags, self.policy = strategies, self_only_flags, policy
+        self.req_flags = req_flags
 
     def __repr__(self) -> str:
         return "Info(%s)" % ", ".join("%s=%#x" % (k, getattr(self, k)) for k in self.__slots__)
@@ -541,21 +543,22 @@ def get_info(s: _socket.socket, family: int) -> Info:
     return Info(*lay.unpack_from(payload))
 
 
-def dump_request(family: int, show_flags: int, strategy: int, pid: int = 0, seq: int = 3) -> bytes:
-    """The whole TASK_DIAG_CMD_GET dump request datagram."""
-    payload = abi.request_payload(show_flags, strategy, pid)
+def dump_request(family: int, show_flags: int, strategy: int, pid: int = 0, seq: int = 3,
+                 flags: int = 0) -> bytes:
+    """The whole TASK_DIAG_CMD_GET dump request datagram (``flags``: TASK_DIAG_REQ_*)."""
+    payload = abi.request_payload(show_flags, strategy, pid, flags)
     attr = _NLA.pack(4 + len(payload), abi.CMD_ATTR_GET) + payload
     body = abi.GENLMSGHDR.pack(abi.CMD_GET, abi.GENL_VERSION, 0) + b"\0" * abi.TaskDiagMsg.size + attr
     return abi.NLMSGHDR.pack(16 + len(body), family, abi.NLM_F_REQUEST | abi.NLM_F_DUMP, seq, 0) + body
 
 
 def dump(s: _socket.socket, family: int, plan: Plan, strategy: int, pid: int = 0,
-         threads: bool = False, record=None) -> Result:
+         threads: bool = False, record=None, flags: int = 0) -> Result:
     """One dump on ``s``: send the request, receive and parse until NLMSG_DONE.
 
-    ``record`` (a list), when given, receives a copy of every datagram (replay tests,
-    the host benchmark)."""
-    s.send(dump_request(family, plan.show_flags, strategy, pid))
+    ``flags``: the request's TASK_DIAG_REQ_* bits.  ``record`` (a list), when given,
+    receives a copy of every datagram (replay tests, the host benchmark)."""
+    s.send(dump_request(family, plan.show_flags, strategy, pid, flags=flags))
     res = Result()
     buf = bytearray(RECV_SIZE)
     view = memoryview(buf)

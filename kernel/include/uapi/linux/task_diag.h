@@ -77,7 +77,8 @@
  * later arrive as NLMSG_DONE whose __s32 payload is -errno. Clients must
  * handle both.
  *   -EINVAL      missing attribute, payload not exactly sizeof(struct
- *                task_diag_pid), __pad or the family header not zero,
+ *                task_diag_pid), unknown flags bits, the family header not
+ *                zero,
  *                unknown dump_strategy, unknown show_flags bits, GET
  *                without NLM_F_DUMP
  *   -ESRCH       ONE/THREAD/CHILDREN: no task with that pid in the
@@ -168,14 +169,27 @@ enum {
  * Per-process vs per-thread values: for ALL and CHILDREN, and for ONE when
  * pid is a thread-group id, STAT carries whole-process values like
  * /proc/PID/stat; for ALL_THREAD, THREAD, and ONE with a non-leader tid, it
- * carries the thread's own values like /proc/PID/task/TID/stat.
+ * carries the thread's own values like /proc/PID/task/TID/stat, except for
+ * thread-group leaders when the request has TASK_DIAG_REQ_LEADER_WHOLE.
  */
 struct task_diag_pid {
 	__u64	show_flags;	/* OR of TASK_DIAG_SHOW_* */
 	__u64	dump_strategy;	/* TASK_DIAG_DUMP_* */
 	__u32	pid;
-	__u32	__pad;		/* must be zero (-EINVAL otherwise) */
+	__u32	flags;		/* TASK_DIAG_REQ_*; other bits: -EINVAL */
 };
+
+/*
+ * task_diag_pid.flags; task_diag_info.req_flags lists those a module accepts
+ * (a module that lists none rejects any).
+ *
+ * LEADER_WHOLE: in ALL_THREAD and THREAD dumps, a thread-group leader's STAT
+ * carries whole-process values like /proc/PID/stat, its other threads' their
+ * own: a thread listing such as ps -L prints the leader's row from the
+ * process's files, and needs no second dump for it.
+ */
+#define TASK_DIAG_REQ_LEADER_WHOLE	(1U << 0)
+#define TASK_DIAG_REQ_ALL		TASK_DIAG_REQ_LEADER_WHOLE
 
 /*
  * Family header, in requests (all zero) and replies: 12 bytes.
@@ -470,7 +484,7 @@ struct task_diag_info {
 	__u64	strategies;	/* bit (1ULL << TASK_DIAG_DUMP_x) per strategy served */
 	__u64	self_only_flags; /* groups served for the requester's own process only */
 	__u32	policy;		/* TASK_DIAG_POLICY_*: why */
-	__u32	__pad;
+	__u32	req_flags;	/* TASK_DIAG_REQ_* accepted in task_diag_pid.flags */
 };
 
 /* task_diag_info.policy */
