@@ -624,3 +624,15 @@ def test_whole_buffer_path_agrees_for_every_damaged_byte(groups):
             b[2 * size + i] ^= flip
             fast, general = _parse_both([bytes(b), done()], groups)
             assert fast == general, (i, flip)
+
+
+def test_comm_texts_are_remembered_without_bound_or_mistake(monkeypatch):
+    monkeypatch.setattr(wire, "_COMMS", {})
+    monkeypatch.setattr(wire, "_COMMS_MAX", 8)
+    raw = [b"sleep" + b"\0" * 11, b"x" * 16, b"\xff\xfeab" + b"\0" * 12, b"a\0junk after nul"]
+    want = ["sleep", "x" * 16, "\udcff\udcfeab", "a"]
+    for _ in range(2):
+        assert [wire.comm_text(r) for r in raw] == want
+    for n in range(100):  # names that churn (workqueue workers) empty it, never grow it past the cap
+        wire.comm_text(b"kworker/0:%d" % n + b"\0" * 4)
+        assert len(wire._COMMS) <= 8
