@@ -34,6 +34,13 @@ struct td_dump {
 	u64 show_flags;
 	u32 strategy;
 	u32 req_flags;		/* TASK_DIAG_REQ_* */
+	/*
+	 * Pin each task (td_pin with its lock): some group reads the mm, or a
+	 * credential check decides what is shown. A dump of neither (hidepid
+	 * off, groups from /proc/PID/stat and status) reads what procfs shows
+	 * everyone, as procfs does, without the task's exec_update_lock.
+	 */
+	bool pin;
 	struct pid *target;	/* ONE: the task; THREAD/CHILDREN: its thread group */
 	int target_nr;		/* ONE: its pid number */
 	int next;		/* next pid number to look at */
@@ -98,7 +105,7 @@ static int td_visible_now(const struct td_viewer *v, struct task_struct *task)
 	bool ok;
 	int ret;
 
-	ret = td_pin(&p, task);
+	ret = td_pin(&p, task, true);
 	if (ret)
 		return ret;
 	ok = td_task_visible(v, &p);
@@ -166,6 +173,8 @@ int td_dump_start(struct netlink_callback *cb)
 	ret = td_viewer_capture(&d->v, cb->skb);
 	if (ret)
 		goto err;
+	d->pin = (d->show_flags & (TD_MM_GROUPS | TD_GATED_GROUPS)) ||
+		 d->v.hidepid >= 2;
 
 	switch (d->strategy) {
 	case TASK_DIAG_DUMP_ONE:
@@ -320,7 +329,7 @@ static int td_put_task(struct sk_buff *skb, struct netlink_callback *cb,
 	u32 nr, tgid;
 	int id, ret;
 
-	ret = td_pin(&p, task);
+	ret = td_pin(&p, task, d->pin);
 	if (ret)
 		return ret;
 	c.mm = p.mm;
