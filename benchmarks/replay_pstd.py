@@ -138,16 +138,20 @@ def _refuse_procfs(backend_cls) -> None:
     def dump(self, *a, **k):
         self.procfs.dump = fail
         self.procfs.fill = fail
+        self.procfs.comms = fail
         return real_dump(self, *a, **k)
 
-    def refill(self, tasks, refill):
+    def refill(self, tasks, refill, names=()):
         if os.environ.get("PSTD_REPLAY_VERBOSE"):
-            sys.stderr.write("replay_pstd: %d tasks refilled from procfs\n" % len(refill))
+            sys.stderr.write("replay_pstd: %d tasks refilled from procfs, %d names read\n"
+                             % (len(refill), len(names)))
         self.procfs.fill = backend_cls.fill.__get__(self.procfs)
+        self.procfs.comms = backend_cls.comms.__get__(self.procfs)
         try:
-            return real_refill(self, tasks, refill)
+            return real_refill(self, tasks, refill, names)
         finally:
             self.procfs.fill = fail
+            self.procfs.comms = fail
 
     netlink.NetlinkBackend.dump = dump
     netlink.NetlinkBackend._refill = refill

@@ -9,6 +9,7 @@ message is packed field by field below.  The live module is exercised in the VM
 from __future__ import annotations
 
 import errno
+import os
 import random
 import struct
 
@@ -237,7 +238,17 @@ def test_partial_comm_is_read_from_procfs():
     kw = task_msg(30, 30, [base(30, 30, 2, b"kworker/0:1", bflags=abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER
                                 | abi.BASE_F_COMM_PARTIAL)])
     res = parse_all([kw + done()], Group.BASE)
-    assert [(t.pid, g) for t, g in res.refill] == [(30, Group.BASE)]
+    assert [t.pid for t in res.names] == [30] and not res.refill
+
+
+def test_partial_comm_is_remembered_over_cont():
+    """COMM_PARTIAL comes in the first message of a CONT sequence; the task is named when it ends."""
+    first = task_msg(31, 31, [base(31, 31, 2, b"kworker/1:2", bflags=abi.BASE_F_KTHREAD | abi.BASE_F_COMM_PARTIAL)],
+                     flags=abi.FLAG_CONT)
+    last = task_msg(31, 31, [cmdline(b"")])
+    for datagrams in ([first + last + done()], [first, last + done()]):
+        res = parse_all(datagrams, Group.BASE | Group.CMDLINE)
+        assert [t.pid for t in res.names] == [31] and not res.refill
 
 
 # ------------------------------------------------------------------ errors and interruptions
@@ -314,7 +325,7 @@ def _parse_both(datagrams, groups, threads=False, monkeypatch=None):
             try:
                 res = parse_all(datagrams, groups, threads)
                 out.append(([t.values() for t in res.tasks], [(t.pid, t.tid, int(g)) for t, g in res.refill],
-                            res.done, res.error, res.intr))
+                            [(t.pid, t.tid) for t in res.names], res.done, res.error, res.intr))
             except wire.Malformed:
                 out.append("malformed")
     return out
@@ -497,6 +508,25 @@ def test_backend_drops_a_task_procfs_no_longer_has(fake_proc, monkeypatch):
     hidden = task_msg(555, 555, [base(555, 555, 1)])
     b, _ = backend(fake_proc, monkeypatch, [[full(100, 100) + hidden + done()]])
     assert [t.pid for t in b.dump(Strategy.ALL, Group.CMDLINE)] == [100]
+
+
+def test_backend_reads_a_kernel_workers_name_from_procfs_and_nothing_else(fake_proc, monkeypatch):
+    worker = os.path.join(fake_proc, "30")
+    os.mkdir(worker)
+    with open(os.path.join(worker, "stat"), "w") as f:
+        f.write("30 (kworker/0:1-events (x)) I 2 0 0 0 -1 69238880 0 0 0 0 7 8 0 0 20 0 1 0 55 0 0 "
+                "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0\n")
+    flags = abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER | abi.BASE_F_COMM_PARTIAL
+    gone = task_msg(31, 31, [base(31, 31, 2, b"kworker/1:0", bflags=flags), stat()])
+    kw = task_msg(30, 30, [base(30, 30, 2, b"kworker/0:1", bflags=flags), stat()])
+    b, calls = backend(fake_proc, monkeypatch, [[full(100, 100) + kw + gone + done()]])
+    monkeypatch.setattr(b.procfs, "fill", None)  # no other file is read
+    tasks = b.dump(Strategy.ALL, Group.STAT)
+    assert [t.pid for t in tasks] == [100, 30]  # 31 has exited: procfs has no stat for it
+    (t,) = [t for t in tasks if t.pid == 30]
+    # the name from stat, everything else from the reply (stat() says 150 ticks, the file 7)
+    assert t.comm == "kworker/0:1-events (x)" and t.utime == 150 and t.kthread
+    assert len(calls) == 1
 
 
 def test_backend_redoes_an_interrupted_dump(fake_proc, monkeypatch):

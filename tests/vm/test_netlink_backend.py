@@ -144,6 +144,23 @@ def test_conformance_live_system():
     assert b.fallbacks == 0, "the module failed a dump"
 
 
+def test_kernel_workers_are_named_as_procfs_names_them():
+    """Workqueue workers' names ("kworker/0:1-events") are longer than the task's 15 bytes; the
+    backend reads them from stat.  A worker's suffix follows its work, so a round where a name
+    moved between the two reads is taken again."""
+    b = nl.NetlinkBackend()
+    for _ in range(5):
+        ours = {t.pid: t.comm for t in b.dump(Strategy.ALL, Group.BASE) if t.kthread}
+        theirs = {t.pid: t.comm for t in ProcfsBackend().dump(Strategy.ALL, Group.BASE) if t.kthread}
+        both = ours.keys() & theirs.keys()
+        if all(ours[p] == theirs[p] for p in both):
+            break
+    else:
+        pytest.fail("names differ: %s" % sorted((ours[p], theirs[p]) for p in both if ours[p] != theirs[p]))
+    assert any(len(ours[p].encode()) > 15 for p in both), "no kernel thread with a name past 15 bytes"
+    assert b.fallbacks == 0
+
+
 @pytest.fixture(scope="module")
 def fork_200x3(tools):
     fx = h.Fixture.start([tools["fork"], "200", "3"], timeout=300)

@@ -229,8 +229,8 @@ class NetlinkBackend:
                 return None
         if not self.policy_ok:
             tasks = self._reconcile(tasks, strategy, groups)
-        if refill:
-            tasks = self._refill(tasks, refill)
+        if refill or res.names:
+            tasks = self._refill(tasks, refill, res.names)
         if rest & ~Group.BASE:
             # procfs's groups for every task (it re-reads /proc/PID/stat too: BASE comes with them)
             tasks = self.procfs.fill(tasks, rest)
@@ -285,8 +285,9 @@ class NetlinkBackend:
         refill.extend(missing)
         return True
 
-    def _refill(self, tasks, refill):
-        """Read from procfs what the replies lacked, task by task; drop the tasks procfs no longer has."""
+    def _refill(self, tasks, refill, names=()):
+        """Read from procfs what the replies lacked, task by task (``names``: only the comm, which
+        procfs spells in full for kernel workers); drop the tasks procfs no longer has."""
         by_groups = {}
         for t, g in refill:
             by_groups.setdefault(int(g), []).append(t)
@@ -294,6 +295,9 @@ class NetlinkBackend:
         for g, ts in by_groups.items():
             kept = {id(t) for t in self.procfs.fill(ts, Group(g))}
             gone.update(id(t) for t in ts if id(t) not in kept)
+        if names:
+            kept = {id(t) for t in self.procfs.comms(names)}
+            gone.update(id(t) for t in names if id(t) not in kept)
         if not gone:
             return tasks
         return [t for t in tasks if id(t) not in gone]

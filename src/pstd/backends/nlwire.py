@@ -311,17 +311,25 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
     return g["run"]
 
 
+# In a task's "seen" bits (one per attribute id, ids < 0x4000): its BASE said COMM_PARTIAL.
+# Kept with them so that a CONT sequence remembers it over buffers.
+_SEEN_PARTIAL_COMM = 1 << 0x4000
+
+
 class Result:
     """What the replies of one dump said."""
 
-    __slots__ = ("tasks", "refill", "done", "error", "intr", "cont")
+    __slots__ = ("tasks", "refill", "names", "done", "error", "intr", "cont")
 
     def __init__(self) -> None:
         self.tasks: list = []
         """Task records in reply order."""
         self.refill: list = []
         """(task, groups): groups the reply lacked for that task (not visible to the module's
-        reader, a comm procfs spells differently, a sequence that ended without its data)."""
+        reader, a sequence that ended without its data)."""
+        self.names: list = []
+        """Tasks whose comm procfs spells otherwise (a kernel worker's name with what it works
+        on, beyond the 15 bytes of the task's own): /proc/PID/stat has the text."""
         self.done = False
         self.error = 0
         self.intr = False
@@ -377,7 +385,6 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
                 seen = 0
                 ended_empty = False
             p = off + _ATTR_OFF
-            partial = False
             while p < mend:
                 if p + 4 > mend:
                     raise Malformed("truncated attribute header")
@@ -393,7 +400,7 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
                     d["comm"] = _COMMS.get(comm) or comm_text(comm)
                     d["kthread"] = bool(bf & 1)
                     if bf & 4:  # BASE_F_COMM_PARTIAL: procfs's text is /proc/PID/stat's
-                        partial = True
+                        seen |= _SEEN_PARTIAL_COMM
                 elif atyp == 6:  # CMDLINE, concatenated over CONT
                     if want_cmd:
                         chunk = bytes(buf[p + 4:p + alen])
@@ -432,11 +439,11 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
                     # the task exited, exec'ed or became invisible between two buffers: what came
                     # before is not all of it, so procfs says what it is now (or that it is gone)
                     res.refill.append((t, plan.groups))
-                elif seen & want != want or partial:
-                    miss = plan.missing(seen)
-                    if partial:
-                        miss |= Group.BASE
-                    res.refill.append((t, miss))
+                else:
+                    if seen & want != want:
+                        res.refill.append((t, plan.missing(seen)))
+                    if seen & _SEEN_PARTIAL_COMM:
+                        res.names.append(t)
                 append(t)
         elif typ == abi.NLMSG_DONE:
             if ln >= 20:

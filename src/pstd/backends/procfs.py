@@ -393,6 +393,29 @@ class ProcfsBackend:
             kept.append(t)
         return kept
 
+    def comms(self, tasks: list[Task]) -> list[Task]:
+        """Set each task's comm as its /proc/PID/stat spells it (a kernel worker's with what it
+        works on); the other fields stay another backend's.  Returns the tasks still present."""
+        kept = []
+        try:
+            dir_fd = os.open(self.proc, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return kept
+        try:
+            for t in tasks:
+                rel = b"%d/task/%d/stat" % (t.pid, t.tid) if t.is_thread and t.tid != t.pid else b"%d/stat" % t.pid
+                data = _read_small(rel, dir_fd=dir_fd)
+                if not data:
+                    continue
+                r = data.rfind(b")")
+                if r < 0:
+                    continue
+                t.comm = data[data.find(b"(") + 1:r].decode("utf-8", "surrogateescape")
+                kept.append(t)
+        finally:
+            os.close(dir_fd)
+        return kept
+
     split_min: int | None = None
     """From this many tasks on, a second thread reads half of them (see _read_split); None: never.
 
