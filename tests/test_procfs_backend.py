@@ -83,6 +83,25 @@ def test_threads_listed():
         p.wait()
 
 
+def test_kernel_threads_command_lines_are_empty_without_reading_them(monkeypatch):
+    """A kernel thread has no mm, so its cmdline file is empty: pstd does not open it."""
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(P.os, "open", lambda p, *a, **k: (opened.append(p), real_open(p, *a, **k))[1])
+    rows = P.ProcfsBackend().dump(Strategy.ALL, Group.BASE | Group.CMDLINE)
+    kthreads = [t for t in rows if t.kthread]
+    if not kthreads:
+        pytest.skip("no kernel thread in this pid namespace")
+    for t in kthreads:
+        assert t.cmdline == b"" and b"%d/cmdline" % t.pid not in opened
+        try:
+            with open("/proc/%d/cmdline" % t.pid, "rb") as f:
+                assert f.read() == b""  # what the file says, read now
+        except FileNotFoundError:
+            pass
+    assert any(p.endswith(b"/cmdline") for p in opened)  # other tasks' are read
+
+
 def test_statm_and_status_memory_agree_with_procfs():
     pid = os.getpid()
     t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.STATM | Group.MEM, pid)[0]

@@ -573,6 +573,12 @@ class ProcfsBackend:
                     _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
             if other:
                 if other == _G_CMDLINE:  # ps's common case (aux, -ef): no call into _fill_extra
+                    if t.kthread:
+                        # what the file says: a kernel thread has no mm, and no mm is an empty
+                        # command line (a usermode helper that execs meanwhile is a later image)
+                        t.cmdline = b""
+                        append(t)
+                        continue
                     try:
                         fd = open_(rel + b"/cmdline", _O_RDONLY, dir_fd=dir_fd)
                     except OSError:
