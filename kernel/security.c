@@ -110,7 +110,12 @@ static bool td_is_requester(const struct td_viewer *v,
 
 bool td_may_inspect(const struct td_viewer *v, const struct td_pinned *p)
 {
-	bool self = td_is_requester(v, p);
+	bool self;
+
+	/* Judged on an image that cannot change meanwhile, or not at all. */
+	if (WARN_ON_ONCE(!p->locked))
+		return false;
+	self = td_is_requester(v, p);
 
 	if (TD_LSM_PTRACE && !self)
 		return false;
@@ -135,7 +140,7 @@ int td_pin(struct td_pinned *p, struct task_struct *task, bool lock)
 
 	p->task = task;
 	p->mm = NULL;
-	p->locked = lock;
+	p->locked = false;
 	if (!lock) {
 		p->exec_id = READ_ONCE(task->self_exec_id);
 		return 0;
@@ -144,6 +149,7 @@ int td_pin(struct td_pinned *p, struct task_struct *task, bool lock)
 	ret = down_read_killable(&task->signal->exec_update_lock);
 	if (ret)
 		return ret;
+	p->locked = true;
 	p->mm = get_task_mm(task);
 	p->exec_id = READ_ONCE(task->self_exec_id);
 	return 0;

@@ -516,13 +516,20 @@ def test_backend_reads_a_kernel_workers_name_from_procfs_and_nothing_else(fake_p
     with open(os.path.join(worker, "stat"), "w") as f:
         f.write("30 (kworker/0:1-events (x)) I 2 0 0 0 -1 69238880 0 0 0 0 7 8 0 0 20 0 1 0 55 0 0 "
                 "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0\n")
+    reused = os.path.join(fake_proc, "32")
+    os.mkdir(reused)
+    with open(os.path.join(reused, "stat"), "w") as f:
+        f.write("32 (bash) S 1 32 32 0 -1 4194560 0 0 0 0 7 8 0 0 20 0 1 0 55 0 0 "
+                "18446744073709551615 0 0 0 0 0 0 0 2147483647 0 0 0 0 17 0 0 0 0 0 0\n")
     flags = abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER | abi.BASE_F_COMM_PARTIAL
     gone = task_msg(31, 31, [base(31, 31, 2, b"kworker/1:0", bflags=flags), stat()])
     kw = task_msg(30, 30, [base(30, 30, 2, b"kworker/0:1", bflags=flags), stat()])
-    b, calls = backend(fake_proc, monkeypatch, [[full(100, 100) + kw + gone + done()]])
+    other = task_msg(32, 32, [base(32, 32, 2, b"kworker/1:1", bflags=flags), stat()])
+    b, calls = backend(fake_proc, monkeypatch, [[full(100, 100) + kw + gone + other + done()]])
     monkeypatch.setattr(b.procfs, "fill", None)  # no other file is read
     tasks = b.dump(Strategy.ALL, Group.STAT)
-    assert [t.pid for t in tasks] == [100, 30]  # 31 has exited: procfs has no stat for it
+    # 31 has exited (procfs has no stat for it); 32's pid is another process's now
+    assert [t.pid for t in tasks] == [100, 30]
     (t,) = [t for t in tasks if t.pid == 30]
     # the name from stat, everything else from the reply (stat() says 150 ticks, the file 7)
     assert t.comm == "kworker/0:1-events (x)" and t.utime == 150 and t.kthread

@@ -394,8 +394,9 @@ class ProcfsBackend:
         return kept
 
     def comms(self, tasks: list[Task]) -> list[Task]:
-        """Set each task's comm as its /proc/PID/stat spells it (a kernel worker's with what it
-        works on); the other fields stay another backend's.  Returns the tasks still present."""
+        """Set each kernel thread's comm as its /proc/PID/stat spells it (a kernel worker's with
+        what it works on); the other fields stay another backend's.  Returns the tasks still
+        present: a pid whose stat is no kernel thread's now is another task (reused)."""
         kept = []
         try:
             dir_fd = os.open(self.proc, os.O_RDONLY | os.O_DIRECTORY)
@@ -408,7 +409,8 @@ class ProcfsBackend:
                 if not data:
                     continue
                 r = data.rfind(b")")
-                if r < 0:
+                f = data[r + 2:].split(None, 7) if r >= 0 else ()
+                if len(f) < 7 or not int(f[6]) & _PF_KTHREAD:
                     continue
                 t.comm = data[data.find(b"(") + 1:r].decode("utf-8", "surrogateescape")
                 kept.append(t)
