@@ -34,14 +34,6 @@ struct td_dump {
 	u64 show_flags;
 	u32 strategy;
 	u32 req_flags;		/* TASK_DIAG_REQ_* */
-	/*
-	 * Pin each task (td_pin with its lock): some group reads the mm or is
-	 * gated. Also whenever hidepid is in force, which td_policy_recheck
-	 * may raise mid-dump (td_needs_lock). A dump of neither (hidepid off,
-	 * groups from /proc/PID/stat and status) reads what procfs shows
-	 * everyone, as procfs does, without the task's exec_update_lock.
-	 */
-	bool pin;
 	struct pid *target;	/* ONE: the task; THREAD/CHILDREN: its thread group */
 	int target_nr;		/* ONE: its pid number */
 	int next;		/* next pid number to look at */
@@ -106,7 +98,7 @@ static int td_visible_now(const struct td_viewer *v, struct task_struct *task)
 	bool ok;
 	int ret;
 
-	ret = td_pin(&p, task, true);
+	ret = td_pin(&p, task);
 	if (ret)
 		return ret;
 	ok = td_task_visible(v, &p);
@@ -174,7 +166,6 @@ int td_dump_start(struct netlink_callback *cb)
 	ret = td_viewer_capture(&d->v, cb->skb);
 	if (ret)
 		goto err;
-	d->pin = d->show_flags & (TD_MM_GROUPS | TD_GATED_GROUPS);
 
 	switch (d->strategy) {
 	case TASK_DIAG_DUMP_ONE:
@@ -214,13 +205,6 @@ int td_dump_done(struct netlink_callback *cb)
 		cb->args[0] = 0;
 	}
 	return 0;
-}
-
-/* Does each message hold the task's exec_update_lock (and its mm)? */
-static inline bool td_needs_lock(const struct td_dump *d)
-{
-	/* hidepid: td_task_visible's check, judged on the pinned image */
-	return d->pin || d->v.hidepid >= 2;
 }
 
 /* Thread dumps: does this leader's STAT carry the process's values? */
@@ -336,7 +320,7 @@ static int td_put_task(struct sk_buff *skb, struct netlink_callback *cb,
 	u32 nr, tgid;
 	int id, ret;
 
-	ret = td_pin(&p, task, td_needs_lock(d));
+	ret = td_pin(&p, task);
 	if (ret)
 		return ret;
 	c.mm = p.mm;

@@ -31,9 +31,6 @@
 			  TASK_DIAG_SHOW_MEM | TASK_DIAG_SHOW_SIGNAL)
 /* Groups procfs gates behind a ptrace read check. */
 #define TD_GATED_GROUPS (TASK_DIAG_SHOW_VMA)
-/* Groups whose data comes from the task's mm. */
-#define TD_MM_GROUPS (TASK_DIAG_SHOW_VMA | TASK_DIAG_SHOW_STATM |	\
-		      TASK_DIAG_SHOW_CMDLINE | TASK_DIAG_SHOW_MEM)
 
 /*
  * LSM ptrace hooks (AppArmor, SELinux, Smack, Landlock...) may deny what the
@@ -96,15 +93,9 @@ struct td_pinned {
 	struct task_struct *task;
 	struct mm_struct *mm;		/* NULL: no mm (kernel thread, exited) */
 	u64 exec_id;			/* task->self_exec_id under the lock */
-	bool locked;			/* exec_update_lock held */
 };
 
-/*
- * lock: hold the task's exec_update_lock and take its mm. Without it (a
- * dump that neither checks credentials nor reads an mm) p only names the
- * task and its exec id.
- */
-int td_pin(struct td_pinned *p, struct task_struct *task, bool lock);
+int td_pin(struct td_pinned *p, struct task_struct *task);
 void td_unpin(struct td_pinned *p);
 /* Could both the requester and the socket opener read this task's ptrace-gated files? */
 bool td_may_inspect(const struct td_viewer *v, const struct td_pinned *p);

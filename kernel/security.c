@@ -10,13 +10,11 @@
  * (file->f_cred), and the policy in force for this requester (td_policy;
  * read again for every buffer by td_policy_recheck, only ever stricter).
  *
- * Every message that reads an mm or makes a credential check (a gated
- * group, or hidepid) re-checks the task as it is then (td_pin with lock):
- * the task's exec_update_lock is held for reading, as procfs's mm_access()
- * does, so the credentials an exec installs, the mm it installs and the
- * exec id cannot change between the check and the data, and all data of
- * the message comes from that one mm. A dump of neither reads what procfs
- * shows everyone from stat and status, as procfs does, without the lock.
+ * Every message re-checks the task as it is then (td_pin): the task's
+ * exec_update_lock is held for reading, as procfs's mm_access() does, so
+ * the credentials an exec installs, the mm it installs and the exec id
+ * cannot change between the check and the data, and all data of the
+ * message comes from that one mm.
  *
  * A ptrace-gated field is returned only if BOTH the requester and the
  * opener pass td_cred_may_inspect() (ptrace_may_access() is not exported):
@@ -110,12 +108,7 @@ static bool td_is_requester(const struct td_viewer *v,
 
 bool td_may_inspect(const struct td_viewer *v, const struct td_pinned *p)
 {
-	bool self;
-
-	/* Judged on an image that cannot change meanwhile, or not at all. */
-	if (WARN_ON_ONCE(!p->locked))
-		return false;
-	self = td_is_requester(v, p);
+	bool self = td_is_requester(v, p);
 
 	if (TD_LSM_PTRACE && !self)
 		return false;
@@ -134,22 +127,16 @@ bool td_task_visible(const struct td_viewer *v, const struct td_pinned *p)
 	return true;
 }
 
-int td_pin(struct td_pinned *p, struct task_struct *task, bool lock)
+int td_pin(struct td_pinned *p, struct task_struct *task)
 {
 	int ret;
 
 	p->task = task;
 	p->mm = NULL;
-	p->locked = false;
-	if (!lock) {
-		p->exec_id = READ_ONCE(task->self_exec_id);
-		return 0;
-	}
 	/* An exec holds it for writing from its new mm to its new creds. */
 	ret = down_read_killable(&task->signal->exec_update_lock);
 	if (ret)
 		return ret;
-	p->locked = true;
 	p->mm = get_task_mm(task);
 	p->exec_id = READ_ONCE(task->self_exec_id);
 	return 0;
@@ -160,9 +147,7 @@ void td_unpin(struct td_pinned *p)
 	if (p->mm)
 		mmput(p->mm);
 	p->mm = NULL;
-	if (p->locked)
-		up_read(&p->task->signal->exec_update_lock);
-	p->locked = false;
+	up_read(&p->task->signal->exec_update_lock);
 }
 
 /*
