@@ -114,6 +114,19 @@ def test_pause_space_and_z():
     drive(s, delay=0.1)
 
 
+def test_a_refresh_while_the_screen_is_torn_down_is_dropped():
+    """At exit the screen's widgets go one by one; a refresh landing then draws nothing (a
+    delay of 0.1 s made one land in CI: NoMatches from the meters' lookup)."""
+    from pstd.top.tui.meters import Meters
+
+    async def s(pilot, app):
+        before = app.refreshes
+        await app.query_one(Meters).remove()
+        app.refresh_data()
+        assert app.refreshes == before + 1
+    drive(s)
+
+
 def test_delay_d_and_s():
     async def s(pilot, app):
         await pilot.press("d")

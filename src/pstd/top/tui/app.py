@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import App
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.widgets import Static
 
 from pstd.model import Group
@@ -205,14 +206,19 @@ class TopApp(App):
     def redraw(self) -> None:
         if self.snap is None:
             return
+        try:
+            table, meters, status = self.table, self.query_one(Meters), self.query_one("#status", Static)
+        except NoMatches:
+            # a refresh that lands while the app exits: its screen's widgets are being removed
+            return
         ctx = self.context()
         self.rows = view.build(self.snap, self.shown, ctx, self.state)
         col = view.sort_column(self.state, self.shown)
-        self.table.set_rows(self.rows, ctx, col.name if col else "", self.follow_tid)
-        self.query_one(Meters).show(self.snap, self.paused, self.message)
-        self._status()
+        table.set_rows(self.rows, ctx, col.name if col else "", self.follow_tid)
+        meters.show(self.snap, self.paused, self.message)
+        self._status(status)
 
-    def _status(self) -> None:
+    def _status(self, status: Static) -> None:
         t = Text()
         bits = [("F1", "Help"), ("/", "Search"), ("\\", "Filter"), ("t", "Tree"), ("H", "Threads"),
                 ("u", "User"), ("k", "Kill"), ("r", "Nice"), ("space", "Pause"), ("q", "Quit")]
@@ -234,12 +240,13 @@ class TopApp(App):
             on.append("read-only")
         if on:
             t.append(" [" + ", ".join(on) + "]", style="bold")
-        self.query_one("#status", Static).update(t)
+        status.update(t)
 
     def say(self, text: str) -> None:
         self.message = text
         if self.snap is not None:
-            self.query_one(Meters).show(self.snap, self.paused, self.message)
+            for meters in self.query(Meters):  # none while the app exits (see redraw)
+                meters.show(self.snap, self.paused, self.message)
 
     def current(self):
         return self.table.current()
@@ -454,7 +461,7 @@ class TopApp(App):
             self.follow_tid = None
         else:
             self.follow_tid = r.task.tid
-        self._status()
+        self._status(self.query_one("#status", Static))
 
     def _target(self, what: str):
         if self.readonly:
