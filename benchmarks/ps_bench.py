@@ -44,9 +44,10 @@ import bytecode
 HERE = Path(__file__).resolve().parent
 
 COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
-FLOOR_FILES = {"ax -o pid,ppid": "stat", "aux": "stat,status,cmdline", "-ef": "stat,status,cmdline"}
-"""The /proc/PID files pstd's procfs backend opens for each command (``strace -e openat`` shows
-them): ``read_floor.py`` reads just these, for the floor line under each command."""
+FLOOR_FILES = {"ax -o pid,ppid": "stat", "aux": "stat,status,cmdline", "-ef": "stat,.,cmdline"}
+"""The /proc/PID files pstd's procfs backend opens for each command (``strace -e openat,newfstatat``
+shows them; "." is the task's directory, of which -ef's UID needs only the owner, one stat()):
+``read_floor.py`` reads just these, for the floor line under each command."""
 TOP_COMMANDS = [["-b", "-n", "1"], ["-b", "-n", "1", "-c"], ["-b", "-n", "3", "-d", "0.5"]]
 """With --top: ``top ARGS`` against ``pstd top ARGS`` (whole runs: the 0.15 s first-frame pause and
 the delays are in both tools' wall time)."""

@@ -66,8 +66,11 @@ def expected(task: dict, groups: Group) -> dict:
                    kthread=bool(b["base_flags"] & abi.BASE_F_KTHREAD))
     if abi.CRED in task:
         v = struct.unpack_from("=16I", task[abi.CRED])  # 4 task_diag_caps (2 u32 each), 8 ids
+        ids = dict(zip(("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid"), v[8:]))
         if groups & Group.CRED:
-            out.update(zip(("ruid", "euid", "suid", "fsuid", "rgid", "egid", "sgid", "fsgid"), v[8:]))
+            out.update({k: ids[k] for k in ("ruid", "suid", "fsuid", "rgid", "sgid", "fsgid")})
+        if groups & Group.OWNER:
+            out.update(euid=ids["euid"], egid=ids["egid"])
         if groups & Group.CAPS:
             for i, k in enumerate(("cap_inh", "cap_prm", "cap_eff", "cap_bnd")):
                 out[k] = v[2 * i] | v[2 * i + 1] << 32  # cap[0] is the low word

@@ -255,13 +255,13 @@ def test_columns_group_filter_and_group_names(tools):
     from pstd.model import Group
     from pstd.ps.columns import REGISTRY
 
-    r = _pstd(tools, "columns", "--group", "CRED")
+    r = _pstd(tools, "columns", "--group", "OWNER")
     assert r.returncode == 0, r.stderr
     lines = r.stdout.decode().splitlines()
     assert lines[0].split() == ["spec", "header", "width", "align", "groups", "printable"]
     rows = {line.split()[0]: line.split()[4] for line in lines[1:]}
-    assert rows == {name: rows.get(name) for name, c in REGISTRY.items() if c.groups & Group.CRED}
-    assert "euid" in rows and "CRED" in rows["euid"].split("|")
+    assert rows == {name: rows.get(name) for name, c in REGISTRY.items() if c.groups & Group.OWNER}
+    assert "euid" in rows and "OWNER" in rows["euid"].split("|") and "ruid" not in rows
     assert all(not g.isdigit() for g in rows.values())
     bad = _pstd(tools, "columns", "--group", "NOPE")
     assert bad.returncode == 2 and b"unknown group" in bad.stderr and b"Traceback" not in bad.stderr

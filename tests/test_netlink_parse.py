@@ -88,7 +88,7 @@ def vma_attr(n: int):
     return nlattr(abi.VMA, recs)
 
 
-GROUPS = Group.BASE | Group.CRED | Group.CAPS | Group.STAT | Group.MEM | Group.VMPARTS | Group.SCHED | \
+GROUPS = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.MEM | Group.VMPARTS | Group.SCHED | \
     Group.CTXSW | Group.TTY | Group.CMDLINE
 
 
@@ -231,7 +231,7 @@ def test_omitted_group_is_named_for_that_task_only():
     res = parse_all([full(8, 8) + hidden + done()])
     assert [t.pid for t in res.tasks] == [8, 9]
     ((t, g),) = res.refill
-    assert t.pid == 9 and g == Group.CRED | Group.CAPS | Group.CMDLINE
+    assert t.pid == 9 and g == Group.OWNER | Group.CRED | Group.CAPS | Group.CMDLINE
 
 
 def test_partial_comm_is_read_from_procfs():

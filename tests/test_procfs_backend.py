@@ -46,6 +46,57 @@ def test_groups_choose_files(monkeypatch):
     assert names == [b"cmdline", b"stat", b"status"]
 
 
+def test_owner_alone_reads_stat_and_the_directory_not_status(monkeypatch):
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(P.os, "open", lambda p, *a, **k: (opened.append(p), real_open(p, *a, **k))[1])
+    t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.OWNER | Group.CMDLINE, os.getpid())[0]
+    names = sorted({p.rsplit(b"/", 1)[1] for p in opened if p != b"/proc"})
+    assert names == [b"cmdline", b"stat"]
+    assert (t.euid, t.egid) == (os.geteuid(), os.getegid())
+    assert "ruid" not in t.values()
+
+
+_NOT_DUMPABLE = """
+import os, sys
+os.setresgid(0, 65533, 0)
+os.setresuid(0, 65534, 0)  # a changed euid makes the process non-dumpable
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing the euid needs root")
+def test_owner_of_a_non_dumpable_task_is_its_effective_ids():
+    # The files of a non-dumpable task belong to root; its directory keeps the effective ids,
+    # which is what status says and what ps prints.
+    p = subprocess.Popen([sys.executable, "-c", _NOT_DUMPABLE], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert p.stdout.readline() == b"ready\n"
+        assert os.stat(f"/proc/{p.pid}/status").st_uid == 0  # not dumpable
+        t = P.ProcfsBackend().dump(Strategy.ONE, Group.OWNER, p.pid)[0]
+        assert (t.euid, t.egid) == (65534, 65533)
+        s = P.ProcfsBackend().dump(Strategy.ONE, Group.OWNER | Group.SIGNALS, p.pid)[0]  # from status
+        assert (s.euid, s.egid) == (65534, 65533)
+        if os.path.exists("/bin/ps"):
+            args = ["-o", "pid,euid,egid,user,group,uid", "-p", str(p.pid)]
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+            ps = subprocess.run(["/bin/ps", *args], capture_output=True, env=env)
+            ours = subprocess.run([sys.executable, "-m", "pstd", *args], capture_output=True, env=env)
+            assert (ours.returncode, ours.stdout, ours.stderr) == (ps.returncode, ps.stdout, ps.stderr)
+    finally:
+        p.stdin.close()
+        p.wait()
+
+
+def test_owner_is_status_s_effective_ids_for_every_task():
+    by_dir = {(t.pid, t.tid): (t.euid, t.egid) for t in P.ProcfsBackend().dump(Strategy.ALL_THREAD, Group.OWNER)}
+    by_status = {(t.pid, t.tid): (t.euid, t.egid)
+                 for t in P.ProcfsBackend().dump(Strategy.ALL_THREAD, Group.OWNER | Group.CRED)}
+    common = set(by_dir) & set(by_status)
+    assert len(common) > 1 and all(by_dir[k] == by_status[k] for k in common)
+
+
 def test_vanished_and_odd_tasks(tmp_path):
     proc = tmp_path
     (proc / "10").mkdir()
@@ -122,7 +173,7 @@ def test_kernel_thread_and_zombie():
         os._exit(0)
     try:
         for _ in range(100):
-            rows = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.CRED | Group.CMDLINE, z)
+            rows = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.OWNER | Group.CMDLINE, z)
             if rows and rows[0].state == "Z":
                 break
             time.sleep(0.01)
@@ -137,7 +188,7 @@ def test_fill_adds_groups_to_existing_records():
 
     me = Task(os.getpid())
     gone = Task(2 ** 22 + 12345)  # above any pid_max: never present
-    kept = P.ProcfsBackend().fill([me, gone], Group.CRED | Group.CMDLINE)
+    kept = P.ProcfsBackend().fill([me, gone], Group.OWNER | Group.CMDLINE)
     assert kept == [me]
     assert me.euid == os.geteuid() and me.ppid == os.getppid()
     assert me.cmdline == open(f"/proc/{os.getpid()}/cmdline", "rb").read()
@@ -160,7 +211,7 @@ def test_addr_and_vmparts_are_read_only_on_request():
 
 
 def test_split_read_gives_the_records_of_a_single_reader():
-    groups = Group.BASE | Group.STAT | Group.CRED | Group.MEM | Group.CMDLINE | Group.TTY | Group.SCHED
+    groups = Group.BASE | Group.STAT | Group.OWNER | Group.CRED | Group.MEM | Group.CMDLINE | Group.TTY | Group.SCHED
     one = P.ProcfsBackend()
     two = P.ProcfsBackend()
     two.split_min = 1
@@ -241,19 +292,20 @@ def test_keep_filters_before_expensive_files(tmp_path, monkeypatch):
     monkeypatch.setattr(P.os, "open", lambda p, *a, **k: (opened.append(p), real_open(p, *a, **k))[1])
     b = P.ProcfsBackend(proc=str(tmp_path))
     # by pid alone: nothing of the other tasks is opened
-    rows = b.dump(Strategy.ALL, Group.CRED | Group.CMDLINE, keep=lambda t: t.pid == 2, keep_groups=Group.NONE)
+    rows = b.dump(Strategy.ALL, Group.OWNER | Group.CRED | Group.CMDLINE, keep=lambda t: t.pid == 2,
+                  keep_groups=Group.NONE)
     assert [(t.pid, t.euid, t.cmdline) for t in rows] == [(2, 0, b"x\0")]
     assert sorted(p for p in opened if p != str(tmp_path).encode()) == [b"2/cmdline", b"2/stat", b"2/status"]
     # by a stat field: every stat, one status and one cmdline
     opened.clear()
-    rows = b.dump(Strategy.ALL, Group.CRED | Group.CMDLINE, keep=lambda t: t.pid == 3)
+    rows = b.dump(Strategy.ALL, Group.OWNER | Group.CRED | Group.CMDLINE, keep=lambda t: t.pid == 3)
     assert [t.pid for t in rows] == [3]
     names = sorted(p for p in opened if p != str(tmp_path).encode())
     assert names == [b"1/stat", b"2/stat", b"3/cmdline", b"3/stat", b"3/status"]
     # by a status field: status read first, cmdline only for the kept
     opened.clear()
     rows = b.dump(Strategy.ALL, Group.CMDLINE, keep=lambda t: t.pid == 1 and t.euid == 0,
-                  keep_groups=Group.CRED)
+                  keep_groups=Group.OWNER | Group.CRED)
     assert [(t.pid, t.euid) for t in rows] == [(1, 0)]
     assert [p for p in opened if p.endswith(b"cmdline")] == [b"1/cmdline"]
 

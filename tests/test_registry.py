@@ -95,8 +95,10 @@ def test_groups_pid_ppid_need_stat_only():
 
 def test_groups_follow_columns_and_selection():
     g = _query("ax", "e", "-o", "user,args,stat").show_flags
-    for grp in (Group.CRED, Group.CMDLINE, Group.ENVIRON, Group.MEM, Group.TTY, Group.SCHED):
+    for grp in (Group.OWNER, Group.CMDLINE, Group.ENVIRON, Group.MEM, Group.TTY, Group.SCHED):
         assert g & grp, grp
+    # USER is the effective uid alone
+    assert not g & Group.CRED
 
 
 def test_groups_of_a_pid_list_are_the_columns_alone():
@@ -106,15 +108,16 @@ def test_groups_of_a_pid_list_are_the_columns_alone():
 
 
 def test_groups_of_each_selection_kind():
-    assert _query("-u", "0", "-o", "pid").show_flags == Group.BASE | Group.CRED
+    assert _query("-u", "0", "-o", "pid").show_flags == Group.BASE | Group.OWNER
+    assert _query("-U", "0", "-o", "pid").show_flags == Group.BASE | Group.CRED
     assert _query("-G", "0", "-o", "pid").show_flags == Group.BASE | Group.CRED
     assert _query("-s", "1", "-o", "pid").show_flags == Group.BASE
     assert _query("--ppid", "1", "-o", "pid").show_flags == Group.BASE
     assert _query("-t", "-", "-o", "pid").show_flags == Group.BASE | Group.TTY
     assert _query("-C", "sh", "-o", "pid").show_flags == Group.BASE
     # plain ps: the simple selection table compares euid and tty with the caller's
-    assert _query("-o", "pid").show_flags == Group.BASE | Group.CRED | Group.TTY
-    assert _query("x", "-o", "pid").show_flags == Group.BASE | Group.CRED | Group.TTY
+    assert _query("-o", "pid").show_flags == Group.BASE | Group.OWNER | Group.TTY
+    assert _query("x", "-o", "pid").show_flags == Group.BASE | Group.OWNER | Group.TTY
 
 
 def test_groups_of_sort_keys_and_forest():

@@ -81,11 +81,13 @@ def test_groups_follow_the_fields_shown():
     from pstd.model import Group
 
     g = fields.groups_for(fields.DEFAULT + ("%CPU",))
-    assert g == Group.BASE | Group.CRED | Group.SCHED | Group.STAT | Group.STATM
+    assert g == Group.BASE | Group.OWNER | Group.SCHED | Group.STAT | Group.STATM
     q = parse("-c")
     assert fields.groups_for(("PID", "COMMAND"), q) & Group.CMDLINE
     assert not fields.groups_for(("PID", "%CPU"), q) & Group.CMDLINE   # COMMAND cut off: no cmdline
-    assert fields.groups_for(("PID",), parse("-u", "root")) & Group.CRED
+    # -u matches the effective uid (OWNER); -U any of the four (CRED too)
+    assert fields.groups_for(("PID",), parse("-u", "root")) & (Group.OWNER | Group.CRED) == Group.OWNER
+    assert fields.groups_for(("PID",), parse("-U", "root")) & Group.CRED
 
 
 def test_every_field_top_lists_has_a_definition_to_sort_by():

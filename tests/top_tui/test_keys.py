@@ -483,10 +483,10 @@ def test_the_source_is_asked_only_for_what_is_shown():
         assert src.groups & Group.STATM and app.state.sort == "%MEM"
         assert shown_pids(app)[0] == max(PIDS, key=lambda p: 100 + ((p - 1) * 613) % 20000)
         await pilot.press("u")
-        await type_text(pilot, "0")  # the user filter reads every task's uids
-        assert src.groups & Group.CRED
+        await type_text(pilot, "0")  # the user filter reads every task's effective uid
+        assert src.groups & Group.OWNER
         await pilot.press("equals_sign")
-        assert not src.groups & Group.CRED
+        assert not src.groups & Group.OWNER
         await pilot.press("o")
         await type_text(pilot, "bash")  # plain text filters every command line
         assert src.groups & Group.CMDLINE
@@ -499,7 +499,7 @@ def test_default_columns_read_stat_of_every_task_and_the_rest_of_the_rows_drawn(
     async def s(pilot, app):
         src = app.source
         assert src.groups == Group.BASE | Group.STAT
-        assert src.lazy == Group.CRED | Group.STATM | Group.SCHED
+        assert src.lazy == Group.OWNER | Group.STATM | Group.SCHED
         assert 0 < src.fills <= 3 * (app.table.size.height - 1) and len(app.table.rows) == 5000
     drive(s, n=5000)
 

@@ -91,16 +91,17 @@ def test_lazy_groups_are_read_only_for_the_rows_filled():
     b, f = Backend(), Filler()
     src = LiveSource(b, Env(), groups=Group.BASE, filler=f)
     src.sleep = lambda s: None
-    src.set_groups(Group.BASE | Group.STAT, Group.CRED | Group.STAT)
-    assert src.lazy == Group.CRED  # what every task has already is not lazy
+    src.set_groups(Group.BASE | Group.STAT, Group.OWNER | Group.CRED | Group.STAT)
+    assert src.lazy == Group.OWNER | Group.CRED  # what every task has already is not lazy
     snap = src.sample(False)
-    assert not b.groups[-1] & Group.CRED
+    assert not b.groups[-1] & (Group.OWNER | Group.CRED)
     one, ten = snap.tasks
     src.fill(ten)
     src.fill(ten)  # once per snapshot
     src.fill(one)
-    assert f.asked == [(Strategy.ONE, Group.CRED, 10), (Strategy.ONE, Group.CRED, 1)]
-    assert (ten.euid, ten.ruid, ten.size_pages) == (33, 34, None)  # CRED copied, nothing else
+    lazy = Group.OWNER | Group.CRED
+    assert f.asked == [(Strategy.ONE, lazy, 10), (Strategy.ONE, lazy, 1)]
+    assert (ten.euid, ten.ruid, ten.size_pages) == (33, 34, None)  # OWNER and CRED copied, nothing else
     assert one.euid is None
     snap = src.sample(False)
     src.fill(snap.tasks[1])

@@ -116,7 +116,7 @@ def _case(line: str):
 def test_module_serves_what_ps_needs():
     b = nl.NetlinkBackend()
     assert b.policy_ok, b.info
-    ps_groups = Group.BASE | Group.CRED | Group.CAPS | Group.STAT | Group.STATM | Group.CMDLINE | Group.SCHED | \
+    ps_groups = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.STATM | Group.CMDLINE | Group.SCHED | \
         Group.CTXSW | Group.TTY | Group.MEM | Group.VMPARTS | Group.SIGNALS
     assert b.served == ps_groups, (b.served, b.info)
 
@@ -172,7 +172,7 @@ def test_values_equal_procfs_for_quiet_tasks(fork_200x3):
     """Fields that do not move for sleeping tasks are procfs's, task by task (threads included)."""
     parent = fork_200x3.pid
     h.wait_settled(h.proc_children(parent) | {parent})
-    groups = Group.BASE | Group.CRED | Group.CAPS | Group.STATM | Group.CMDLINE | Group.TTY | Group.SIGNALS | \
+    groups = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STATM | Group.CMDLINE | Group.TTY | Group.SIGNALS | \
         Group.MEM | Group.VMPARTS
     b = nl.NetlinkBackend()
     for strategy in (Strategy.CHILDREN, Strategy.ALL_THREAD):

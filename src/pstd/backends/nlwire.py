@@ -62,8 +62,9 @@ _FIXED = {
     # a task_diag_caps (2 u32, low word first) reads as one u64 on little-endian; elsewhere
     # procfs serves CAPS (see ATTR_OF_GROUP)
     abi.CRED: [(Group.CAPS, [("cap_inh", "Q"), ("cap_prm", "Q"), ("cap_eff", "Q"), ("cap_bnd", "Q")]),
-               (Group.CRED, [("ruid", "I"), ("euid", "I"), ("suid", "I"), ("fsuid", "I"),
-                             ("rgid", "I"), ("egid", "I"), ("sgid", "I"), ("fsgid", "I")])],
+               (Group.CRED, [("ruid", "I")]), (Group.OWNER, [("euid", "I")]),
+               (Group.CRED, [("suid", "I"), ("fsuid", "I"), ("rgid", "I")]), (Group.OWNER, [("egid", "I")]),
+               (Group.CRED, [("sgid", "I"), ("fsgid", "I")])],
     abi.STAT: [(Group.STAT, [("minflt", "Q"), ("cminflt", "Q"), ("majflt", "Q"), ("cmajflt", "Q"),
                              ("utime", "Q"), ("stime", "Q"), ("cutime", "Q"), ("cstime", "Q"),
                              ("nlwp", "I")])],
@@ -84,7 +85,7 @@ _PARTS_KB = (("vm_data_kb", 12), ("vm_stk_kb", 13), ("vm_exe_kb", 14), ("vm_lib_
              ("rss_anon_kb", 9), ("rss_file_kb", 10), ("rss_shmem_kb", 11))
 
 ATTR_OF_GROUP = {
-    Group.BASE: abi.BASE, Group.CRED: abi.CRED, Group.STAT: abi.STAT,
+    Group.BASE: abi.BASE, Group.CRED: abi.CRED, Group.OWNER: abi.CRED, Group.STAT: abi.STAT,
     Group.STATM: abi.STATM, Group.CMDLINE: abi.CMDLINE, Group.SCHED: abi.SCHED, Group.CTXSW: abi.SCHED,
     Group.TTY: abi.TTY, Group.MEM: abi.MEM, Group.VMPARTS: abi.MEM, Group.SIGNALS: abi.SIGNAL,
 }

@@ -2,8 +2,9 @@
 
 ``ProcfsBackend(env).dump(strategy, groups, pid=None)`` returns a list of
 :class:`pstd.model.Task`.  One read of ``/proc/PID/stat`` serves BASE, STAT,
-SCHED, TTY, ADDR and stat's MEM fields; ``status`` is read only for CRED,
-SIGNALS, MEM, VMPARTS, CTXSW, CAPS and SUPGROUPS; every other group has its own file.
+SCHED, TTY, ADDR and stat's MEM fields; ``status`` is read only for CRED, SIGNALS,
+MEM, VMPARTS, CTXSW, CAPS and SUPGROUPS, and serves OWNER when it is read anyway (else
+one stat() of the task's directory does); every other group has its own file.
 Every file is read whole, whatever its size.  A task whose ``stat``
 or ``status`` cannot be read any more (ENOENT, ESRCH) has exited and is left
 out; a file that is merely gated (EACCES on environ, io, ...) leaves its
@@ -76,8 +77,8 @@ def _stat_record_maker(groups: int, threads: bool):
         items += [("comm", "data[data.find(b'(') + 1:r].decode('utf-8', 'surrogateescape')"),
                   ("state", "chr(f[0][0])"),
                   ("kthread", "(int(f[6]) & %d) != 0" % _PF_KTHREAD)]
-        later = [name for g in (Group.CRED, Group.SIGNALS, Group.VMPARTS, Group.SUPGROUPS, Group.CTXSW,
-                                Group.CAPS, Group.CMDLINE) if groups & g for name in Task.FIELDS[g]]
+        later = [name for g in (Group.OWNER, Group.CRED, Group.SIGNALS, Group.VMPARTS, Group.SUPGROUPS,
+                                Group.CTXSW, Group.CAPS, Group.CMDLINE) if groups & g for name in Task.FIELDS[g]]
         if groups & Group.MEM:
             later += [name for name in Task.FIELDS[Group.MEM] if name not in ("vsize", "rss_pages")]
         items += [(name, "None") for name in later]
@@ -154,18 +155,30 @@ _CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_c
 
 
 def _parse_status(data: bytes, t: Task, cred: bool, sigs: bool, mem: bool, sup: bool,
-                  parts: bool = False, ctxsw: bool = False, caps: bool = False) -> None:
+                  parts: bool = False, ctxsw: bool = False, caps: bool = False, owner: bool = False) -> None:
     # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None
     find = data.find
     if cred:
         i = find(b"\nUid:")
         if i >= 0:
             v = data[i + 5:find(b"\n", i + 5)].split()
-            t.ruid, t.euid, t.suid, t.fsuid = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            t.ruid, t.suid, t.fsuid = int(v[0]), int(v[2]), int(v[3])
+            if owner:
+                t.euid = int(v[1])
         i = find(b"\nGid:")
         if i >= 0:
             v = data[i + 5:find(b"\n", i + 5)].split()
-            t.rgid, t.egid, t.sgid, t.fsgid = int(v[0]), int(v[1]), int(v[2]), int(v[3])
+            t.rgid, t.sgid, t.fsgid = int(v[0]), int(v[2]), int(v[3])
+            if owner:
+                t.egid = int(v[1])
+    elif owner:
+        # the effective id is the second of each line
+        i = find(b"\nUid:")
+        if i >= 0:
+            t.euid = int(data[i + 5:find(b"\n", i + 5)].split(None, 2)[1])
+        i = find(b"\nGid:", i + 1)
+        if i >= 0:
+            t.egid = int(data[i + 5:find(b"\n", i + 5)].split(None, 2)[1])
     if caps:
         # four consecutive lines "CapXxx:\t" + 16 hex digits
         i = find(b"\nCapInh:")
@@ -516,18 +529,23 @@ class ProcfsBackend:
         g_ctxsw = bool(groups & Group.CTXSW)
         g_caps = bool(groups & Group.CAPS)
         need_status = bool(groups & _STATUS_GROUPS)
-        other = int(groups) & ~int(_STAT_GROUPS | _STATUS_GROUPS)
+        g_owner = bool(groups & Group.OWNER)
+        # the owner from the directory's stat() when status is not read anyway
+        owner_dir = g_owner and not need_status
+        stat_dir = os.stat
+        other = int(groups) & ~int(_STAT_GROUPS | _STATUS_GROUPS | _G_OWNER)
         keep = keep_early = None
-        status_first = False
+        status_first = owner_first = False
         if sel is not None:
             keep, kg = sel
             if kg == 0:
                 keep_early = keep
                 keep = None
             else:
-                # the status groups the selection needs are parsed before it runs
-                status_first = bool(kg & _G_STATUS_ALL) and need_status
-                if kg & ~(_G_STAT_ALL | _G_STATUS_ALL):
+                # what the selection needs is read before it runs
+                status_first = need_status and bool(kg & (_G_STATUS_ALL | _G_OWNER))
+                owner_first = owner_dir and bool(kg & _G_OWNER)
+                if kg & ~(_G_STAT_ALL | _G_STATUS_ALL | _G_OWNER):
                     raise ValueError("keep_groups: only groups of stat and status may be read before keep")
         # split only as far as the groups need: BASE stops at the flags (field 9)
         nsplit = 40 if want_stat_extra else 7
@@ -558,21 +576,33 @@ class ProcfsBackend:
                 continue
             pid = int(name)
             t = record(f, data, r, pid, int(tid) if tid else pid)
-            if need_status and (status_first or keep is None):
-                sdata = _read_status(rel, dir_fd)
-                if not sdata:
-                    continue
-                _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
-                if keep is not None and not keep(t):
-                    continue
-            elif keep is not None:
-                if not keep(t):
-                    continue
-                if need_status:
+            if keep is None or status_first or owner_first:
+                if owner_dir:
+                    try:
+                        st = stat_dir(rel, dir_fd=dir_fd)
+                    except OSError:
+                        continue  # gone
+                    t.euid, t.egid = st.st_uid, st.st_gid
+                elif need_status:
                     sdata = _read_status(rel, dir_fd)
                     if not sdata:
                         continue
-                    _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps)
+                    _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps, g_owner)
+                if keep is not None and not keep(t):
+                    continue
+            elif not keep(t):
+                continue
+            elif owner_dir:
+                try:
+                    st = stat_dir(rel, dir_fd=dir_fd)
+                except OSError:
+                    continue
+                t.euid, t.egid = st.st_uid, st.st_gid
+            elif need_status:
+                sdata = _read_status(rel, dir_fd)
+                if not sdata:
+                    continue
+                _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps, g_owner)
             if other:
                 if other == _G_CMDLINE:  # ps's common case (aux, -ef): no call into _fill_extra
                     if t.kthread:
@@ -606,4 +636,5 @@ class ProcfsBackend:
 
 _G_STAT_ALL = int(_STAT_GROUPS)
 _G_STATUS_ALL = int(_STATUS_GROUPS)
+_G_OWNER = int(Group.OWNER)
 ProcfsBackend.groups = _union(Task.FIELDS)

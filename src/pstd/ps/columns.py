@@ -144,7 +144,7 @@ RIGHT, LEFT, UNLIMITED, SIGNAL, USER, WCHAN = "RIGHT", "LEFT", "UNLIMITED", "SIG
 PO, TO, ET, AN = "PO", "TO", "ET", "AN"
 G, NONE = Group, Group.NONE
 B, CR, ST, SC, TT, MEM = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.TTY, Group.MEM
-AD, VP = Group.ADDR, Group.VMPARTS
+AD, VP, OW = Group.ADDR, Group.VMPARTS, Group.OWNER
 
 
 def _d(names, header, width, align, scope, groups, fmt, value, room=None, **flags):
@@ -206,8 +206,8 @@ _DEFS = (
        fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
     _d("dsiz", "DSIZ", 4, RIGHT, PO, MEM | AD, F.f_dsiz, V.vsize_bytes,
        fetches=(V.vsize_bytes, V.addr_code_end, V.addr_code_start)),
-    _d("egid", "EGID", 5, RIGHT, ET, CR, F._id("egid"), V.id_egid),
-    _d("egroup", "EGROUP", 8, USER, ET, CR, F.f_egroup, V.id_egroup, room=True),
+    _d("egid", "EGID", 5, RIGHT, ET, OW, F._id("egid"), V.id_egid),
+    _d("egroup", "EGROUP", 8, USER, ET, OW, F.f_egroup, V.id_egroup, room=True),
     _d("eip", "EIP", 16, RIGHT, TO, AD, F.f_eip, V.addr_curr_eip),
     _d("emul", "EMUL", 13, LEFT, PO, NONE, None, None),
     _d("end_code", "E_CODE", 16, RIGHT, PO, AD, None, V.addr_code_end, fetches=()),
@@ -215,8 +215,8 @@ _DEFS = (
     _d("esp", "ESP", 16, RIGHT, TO, AD, F.f_esp, V.addr_curr_esp),
     _d("etime", "ELAPSED", 11, RIGHT, ET, SC, F.f_etime, V.time_elapsed),
     _d("etimes", "ELAPSED", 7, RIGHT, ET, SC, F.f_etimes, V.time_elapsed),
-    _d("euid", "EUID", 5, RIGHT, ET, CR, F._id("euid"), V.id_euid),
-    _d("euser", "EUSER", 8, USER, ET, CR, F.f_euser, V.id_euser, room=True),
+    _d("euid", "EUID", 5, RIGHT, ET, OW, F._id("euid"), V.id_euid),
+    _d("euser", "EUSER", 8, USER, ET, OW, F.f_euser, V.id_euser, room=True),
     _d("exe", "EXE", 27, UNLIMITED, PO, G.EXE, F.f_exe, V.exe, room=True),
     _d("f flag flags", "F", 1, RIGHT, ET, SC, F.f_flag, V.flags),
     _d("fgid", "FGID", 5, RIGHT, ET, CR | SC, F._id("fsgid"), V.flags, fetches=(V.id_fgid,)),
@@ -228,8 +228,8 @@ _DEFS = (
     _d("fsuser", "FSUSER", 8, USER, ET, CR, F.f_fuser, V.id_fuser, room=True),
     _d("fuid", "FUID", 5, RIGHT, ET, CR, F._id("fsuid"), V.id_fuid),
     _d("fuser", "FUSER", 8, USER, ET, CR, F.f_fuser, V.id_fuser, room=True),
-    _d("gid", "GID", 5, RIGHT, ET, CR, F._id("egid"), V.id_egid),
-    _d("group", "GROUP", 8, USER, ET, CR, F.f_egroup, V.id_egroup, room=True),
+    _d("gid", "GID", 5, RIGHT, ET, OW, F._id("egid"), V.id_egid),
+    _d("group", "GROUP", 8, USER, ET, OW, F.f_egroup, V.id_egroup, room=True),
     _d("ignored sig_ignore sigignore", "IGNORED", 9, SIGNAL, TO, G.SIGNALS, F.f_sigignore, V.sigignore),
     _d("inblk", "INBLK", 5, RIGHT, AN, NONE, None, None),
     _d("inblock", "INBLK", 5, RIGHT, AN, NONE, None, None),
@@ -383,10 +383,10 @@ _DEFS = (
     _d("tty4", "TTY", 4, LEFT, PO, TT, F.f_tty4, V.tty_name, fetches=()),
     _d("u_procp", "UPROCP", 6, RIGHT, AN, NONE, None, None),
     _d("ucmd", "CMD", 15, UNLIMITED, PO, B, F.f_comm, V.cmd, room=True, forest=True, command=True),
-    _d("uid", "UID", 5, RIGHT, ET, CR, F._id("euid"), V.id_euid),
-    _d("uid_hack", "UID", 8, USER, ET, CR, F.f_euser, V.id_euser, room=True),
+    _d("uid", "UID", 5, RIGHT, ET, OW, F._id("euid"), V.id_euid),
+    _d("uid_hack", "UID", 8, USER, ET, OW, F.f_euser, V.id_euser, room=True),
     _d("umask", "UMASK", 5, RIGHT, AN, NONE, None, None),
-    _d("uname user", "USER", 8, USER, ET, CR, F.f_euser, V.id_euser, room=True),
+    _d("uname user", "USER", 8, USER, ET, OW, F.f_euser, V.id_euser, room=True),
     _d("unit", "UNIT", 31, LEFT, ET, G.CGROUP, F._sd("unit"), V.sd_unit),
     _d("upr", "UPR", 3, RIGHT, TO, NONE, None, None),
     _d("uprocp", "UPROCP", 8, RIGHT, AN, NONE, None, None),

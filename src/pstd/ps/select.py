@@ -24,11 +24,11 @@ _KIND_ATTR = {"pid": "pid", "quick_pid": "pid", "ppid": "ppid", "pgrp": "pgid", 
 """Selection list kind -> the Task attribute it matches."""
 
 KIND_GROUPS = {"pid": Group.BASE, "quick_pid": Group.BASE, "ppid": Group.BASE, "pgrp": Group.BASE,
-               "sess": Group.BASE, "comm": Group.BASE, "tty": Group.TTY, "euid": Group.CRED,
-               "ruid": Group.CRED, "egid": Group.CRED, "rgid": Group.CRED}
+               "sess": Group.BASE, "comm": Group.BASE, "tty": Group.TTY, "euid": Group.OWNER,
+               "ruid": Group.CRED, "egid": Group.OWNER, "rgid": Group.CRED}
 """Selection list kind (as the parser names it) -> the data groups its match reads."""
 
-TABLE_GROUPS = Group.BASE | Group.CRED | Group.TTY
+TABLE_GROUPS = Group.BASE | Group.OWNER | Group.TTY
 """What the simple selection table reads: euid, session id, tty."""
 
 

@@ -166,12 +166,13 @@ def _pr_cell(t, delta, frame, width):
 
 def _defs():
     B, C, S, SC, M, CMD = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.STATM, Group.CMDLINE
+    OW = Group.OWNER
     str_key = lambda f: (lambda t, d, fr: f(t).encode("utf-8", "surrogateescape"))  # noqa: E731
     defs = [
         Field("PID", 5, True, B, lambda t, d, fr: t.tid, lambda t, d, fr, w: cells.make_num(t.tid, w, True)),
         Field("PPID", 5, True, B, lambda t, d, fr: t.ppid, _num_cell(lambda t: t.ppid)),
-        Field("UID", 5, True, C, lambda t, d, fr: t.euid, _num_cell(lambda t: t.euid)),
-        Field("USER", 8, False, C, str_key(lambda t: _user_name(t.euid)),
+        Field("UID", 5, True, OW, lambda t, d, fr: t.euid, _num_cell(lambda t: t.euid)),
+        Field("USER", 8, False, OW, str_key(lambda t: _user_name(t.euid)),
               lambda t, d, fr, w: cells.make_str_cells(_user_name(t.euid), w, False, fr.cells)),
         Field("RUID", 5, True, C, lambda t, d, fr: t.ruid, _num_cell(lambda t: t.ruid)),
         Field("RUSER", 8, False, C, str_key(lambda t: _user_name(t.ruid)),
@@ -179,8 +180,8 @@ def _defs():
         Field("SUID", 5, True, C, lambda t, d, fr: t.suid, _num_cell(lambda t: t.suid)),
         Field("SUSER", 8, False, C, str_key(lambda t: _user_name(t.suid)),
               lambda t, d, fr, w: cells.make_str_cells(_user_name(t.suid), w, False, fr.cells)),
-        Field("GID", 5, True, C, lambda t, d, fr: t.egid, _num_cell(lambda t: t.egid)),
-        Field("GROUP", 8, False, C, str_key(lambda t: _group_name(t.egid)),
+        Field("GID", 5, True, OW, lambda t, d, fr: t.egid, _num_cell(lambda t: t.egid)),
+        Field("GROUP", 8, False, OW, str_key(lambda t: _group_name(t.egid)),
               lambda t, d, fr, w: cells.make_str_cells(_group_name(t.egid), w, False, fr.cells)),
         Field("PGRP", 5, True, B, lambda t, d, fr: t.pgid, _num_cell(lambda t: t.pgid)),
         Field("SID", 5, True, B, lambda t, d, fr: t.sid, _num_cell(lambda t: t.sid)),
@@ -416,5 +417,6 @@ def groups_for(names, query=None) -> Group:
         if query.cmdline and "COMMAND" in names:
             g |= Group.CMDLINE
         if query.user_filter:
-            g |= Group.CRED
+            # -u matches the effective uid, -U any of the four
+            g |= Group.OWNER | Group.CRED if query.user_filter == "U" else Group.OWNER
     return g

@@ -303,7 +303,7 @@ class TopApp(App):
         and for what the shown columns read of the rows drawn; nothing more."""
         every = C.groups_for(self._sort_extra() + [f.column for f in self.state.filters], self.cmdline)
         if self.state.uid >= 0:
-            every |= Group.CRED
+            every |= Group.OWNER | Group.CRED if self.state.any_uid else Group.OWNER
         shown = C.groups_for(self.shown, self.cmdline)
         before = (self.source.groups, self.source.lazy)
         self.source.set_groups(every, shown & ~every)
