@@ -534,19 +534,19 @@ class ProcfsBackend:
         owner_dir = g_owner and not need_status
         stat_dir = os.stat
         other = int(groups) & ~int(_STAT_GROUPS | _STATUS_GROUPS | _G_OWNER)
-        keep = keep_early = None
-        status_first = owner_first = False
+        # keep_early sees pid and tid only; keep_stat the stat record; keep_second that and what
+        # status (or the directory's owner) adds: the selection runs as soon as what it needs is read
+        keep_early = keep_stat = keep_second = None
         if sel is not None:
             keep, kg = sel
             if kg == 0:
                 keep_early = keep
-                keep = None
+            elif kg & ~(_G_STAT_ALL | _G_STATUS_ALL | _G_OWNER):
+                raise ValueError("keep_groups: only groups of stat and status may be read before keep")
+            elif (need_status and kg & (_G_STATUS_ALL | _G_OWNER)) or (owner_dir and kg & _G_OWNER):
+                keep_second = keep
             else:
-                # what the selection needs is read before it runs
-                status_first = need_status and bool(kg & (_G_STATUS_ALL | _G_OWNER))
-                owner_first = owner_dir and bool(kg & _G_OWNER)
-                if kg & ~(_G_STAT_ALL | _G_STATUS_ALL | _G_OWNER):
-                    raise ValueError("keep_groups: only groups of stat and status may be read before keep")
+                keep_stat = keep
         # split only as far as the groups need: BASE stops at the flags (field 9)
         nsplit = 40 if want_stat_extra else 7
         nmin = 39 if want_stat_extra else 7
@@ -576,33 +576,21 @@ class ProcfsBackend:
                 continue
             pid = int(name)
             t = record(f, data, r, pid, int(tid) if tid else pid)
-            if keep is None or status_first or owner_first:
-                if owner_dir:
-                    try:
-                        st = stat_dir(rel, dir_fd=dir_fd)
-                    except OSError:
-                        continue  # gone
-                    t.euid, t.egid = st.st_uid, st.st_gid
-                elif need_status:
-                    sdata = _read_status(rel, dir_fd)
-                    if not sdata:
-                        continue
-                    _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps, g_owner)
-                if keep is not None and not keep(t):
-                    continue
-            elif not keep(t):
+            if keep_stat is not None and not keep_stat(t):
                 continue
-            elif owner_dir:
+            if owner_dir:
                 try:
                     st = stat_dir(rel, dir_fd=dir_fd)
                 except OSError:
-                    continue
+                    continue  # gone
                 t.euid, t.egid = st.st_uid, st.st_gid
             elif need_status:
                 sdata = _read_status(rel, dir_fd)
                 if not sdata:
                     continue
                 _parse_status(sdata, t, g_cred, g_sig, g_mem, g_sup, g_parts, g_ctxsw, g_caps, g_owner)
+            if keep_second is not None and not keep_second(t):
+                continue
             if other:
                 if other == _G_CMDLINE:  # ps's common case (aux, -ef): no call into _fill_extra
                     if t.kthread:
