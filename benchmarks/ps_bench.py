@@ -14,13 +14,14 @@ backend with the module's replies read from the recording.  Its targets at 30,00
 The N processes live in a private pid namespace (``unshare --pid --fork --mount-proc``), so
 both tools see exactly those N (+ a spawner and pid 1), whatever else runs on the machine.
 They are forked without exec by a tiny static C program (or, without gcc, by Python).
-Commands ``ax -o pid,ppid``, ``aux`` and ``-ef`` run alternately with ps and pstd, stdout to
-/dev/null.  Printed per command: the median wall time of --repeat runs, the median cpu time
-(user + sys from ``wait4``: the tool, its threads and every child it waited for), the ratios
-pstd/ps of both, and the peak RSS of each (``ru_maxrss``).  Targets at 30,000 processes:
-``ax -o pid,ppid`` <= 0.5x ps wall; ``aux`` <= 0.7x ps wall and <= 0.9x ps cpu; peak RSS <= ps.  A third tool in the same
-alternation, ``read_floor.py``, opens, reads and closes the files pstd reads for the command and
-does nothing else: the floor under pstd's procfs figures (a second table).
+Commands ``ax -o pid,ppid``, ``aux``, ``-ef`` and ``-p 1 -o pid,rss,args`` run alternately with
+ps and pstd, stdout to /dev/null.  Printed per command: the median wall time of --repeat runs,
+the median cpu time (user + sys from ``wait4``: the tool, its threads and every child it waited
+for), the ratios pstd/ps of both, and the peak RSS of each (``ru_maxrss``).  Targets at 30,000
+processes: ``ax -o pid,ppid`` <= 0.5x ps wall; ``aux`` <= 0.7x ps wall and <= 0.9x ps cpu; peak
+RSS <= ps.  A third tool in the same alternation, ``read_floor.py``, opens, reads and closes the
+files pstd reads for the command and does nothing else: the floor under pstd's procfs figures
+(a second table).
 
 kernel.pid_max and kernel.threads-max are raised when N needs it and restored on exit; closing
 the namespace (pid 1 exits) kills every spawned process, also on Ctrl-C, SIGTERM or an error.
@@ -43,7 +44,9 @@ import bytecode
 
 HERE = Path(__file__).resolve().parent
 
-COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"]]
+COMMANDS = [["ax", "-o", "pid,ppid"], ["aux"], ["-ef"], ["-p", "1", "-o", "pid,rss,args"]]
+"""The last is a script's question about one process (no target: it shows what a selection
+handed to the backend saves, where ps reads every task's files)."""
 FLOOR_FILES = {"ax -o pid,ppid": "stat", "aux": "stat,status,cmdline", "-ef": "stat,.,cmdline"}
 """The /proc/PID files pstd's procfs backend opens for each command (``strace -e openat,newfstatat``
 shows them; "." is the task's directory, of which -ef's UID needs only the owner, one stat()):

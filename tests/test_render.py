@@ -283,7 +283,7 @@ class FakeBackend:
         self.tasks = tasks
         self.calls = []
 
-    def dump(self, strategy, groups, pid=None):
+    def dump(self, strategy, groups, pid=None, keep=None, keep_groups=None):
         self.calls.append((strategy, pid))
         if pid is not None:
             return [t for t in self.tasks if t.pid == pid]

@@ -38,9 +38,13 @@ class FakeBackend:
     def __init__(self, tasks):
         self.tasks = tasks
         self.calls = []
+        self.keeps = []
 
-    def dump(self, strategy, groups, pid=None):
+    def dump(self, strategy, groups, pid=None, keep=None, keep_groups=None):
+        # a selection handed along (keep) is a backend's to use or not: this one ignores it,
+        # so the tests below see rows() make the selection itself
         self.calls.append((strategy, groups, pid))
+        self.keeps.append((keep, keep_groups))
         if pid is not None:
             return [t for t in self.tasks if t.pid == pid]
         return list(self.tasks)
@@ -135,14 +139,58 @@ def _opened_during(monkeypatch, fn):
     return opened
 
 
-def test_pid_list_reads_stat_and_nothing_per_task_beyond(monkeypatch):
+def _per_task(opened):
+    return [p for p in opened if p.split(b"/")[-2:-1] and p.split(b"/")[-2].isdigit()]
+
+
+def test_pid_list_opens_the_stat_of_the_listed_pid_only(monkeypatch):
     env = _env()
     backend = P.ProcfsBackend()
-    backend.parallel_min = 1 << 30  # one reader: every open is seen here
+    backend.split_min = None  # one reader: every open is seen here
     status = []
     opened = _opened_during(monkeypatch, lambda: status.append(
         run(["-p", "1", "-o", "pid"], env=env, backend=backend)))
     assert status == [0] and env.stdout.getvalue() == b"  PID\n    1\n"
-    per_task = [p for p in opened if p.split(b"/")[-2:-1] and p.split(b"/")[-2].isdigit()]
-    assert per_task and all(p.endswith(b"/stat") for p in per_task), sorted(set(per_task))[:5]
-    assert not [p for p in opened if p.endswith(b"status")]
+    # the selection is judged from the directory's name: no other task's file is opened
+    assert _per_task(opened) == [b"1/stat"]
+
+
+def test_a_selection_reads_the_expensive_files_of_the_tasks_it_keeps_only(monkeypatch):
+    me = os.getpid()
+    env = _env()
+    backend = P.ProcfsBackend()
+    backend.split_min = None
+    status = []
+    # -p and -s ORed: judged from stat (the session id), then status for the kept ones (RUSER)
+    opened = _opened_during(monkeypatch, lambda: status.append(
+        run(["-p", str(me), "-s", "1", "-o", "pid,ruser"], env=env, backend=backend)))
+    assert status == [0]
+    per_task = _per_task(opened)
+    assert len([p for p in per_task if p.endswith(b"/stat")]) > 1  # every task judged
+    shown = [int(line.split()[0]) for line in env.stdout.getvalue().splitlines()[1:]]
+    assert me in shown
+    assert [p for p in per_task if p.endswith(b"/status")] == [b"%d/status" % pid for pid in shown]
+
+
+def test_the_selection_goes_to_the_backend_with_what_judging_it_reads():
+    tasks = [task(1), task(2), task(3)]
+    _, backend, _ = listing(["-p", "1,3", "-o", "pid"], tasks)
+    (keep, kg), = backend.keeps
+    assert kg == Group.NONE and [t.pid for t in tasks if keep(t)] == [1, 3]
+    _, backend, _ = listing(["-s", "2", "-o", "pid"], tasks)
+    assert backend.keeps[0][1] == Group.BASE
+    _, backend, _ = listing(["-u", "0", "-o", "pid,ruser"], tasks)
+    assert backend.keeps[0][1] == Group.BASE | Group.OWNER
+    _, backend, _ = listing(["r", "-p", "1", "-o", "pid"], tasks)  # BSD r judges the state too
+    assert backend.keeps[0][1] == Group.BASE
+    _, backend, _ = listing(["-e", "-o", "pid"], tasks)  # no selection: nothing handed along
+    assert backend.keeps == [(None, None)]
+
+
+def test_m_mode_keeps_its_selection_to_itself():
+    # a shown process's thread rows follow it whatever the threads' own values: judged by rows()
+    tasks = [task(4), task(4, tid=5), task(8)]
+    tasks[1].sid = 99
+    out, backend, _ = listing(["-s", "4", "-m", "-o", "pid,tid"], tasks)
+    assert backend.keeps == [(None, None)]
+    assert [(r.task.pid, r.task.tid) for r in out] == [(4, 4), (4, 4), (4, 5)]

@@ -81,7 +81,8 @@ def dump(query, backend) -> list:
     """The records the query's selection is chosen from (quick pids: in the order given).
 
     A backend with ``dump_many`` (netlink: one cheap request per pid) is asked only for the
-    processes a -p or --ppid selection names; others list everything and the selection picks."""
+    processes a -p or --ppid selection names; others list everything, and the selection is
+    passed along to drop tasks before the files it does not need are read."""
     groups = query.show_flags
     if query.quick_pids:
         strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
@@ -94,7 +95,15 @@ def dump(query, backend) -> list:
         narrow = _select.narrow_strategy(query)
         if narrow is not None:
             return many(narrow[0], groups, narrow[1])
-    return backend.dump(query.strategy, groups)
+    # m / -m lists a shown process's threads whatever each thread's own values: its selection
+    # is made over the whole dump (rows())
+    keep = None if query.thread_flags & 0x400 else _select.make_filter(query)
+    if keep is None:
+        return backend.dump(query.strategy, groups)
+    # The selection, handed to the backend, drops a task as soon as what it judges is read:
+    # `-p 1` opens one stat, `-u root u` reads status only for root's tasks.  rows() applies
+    # it again, so a backend that ignores it lists the same rows.
+    return backend.dump(query.strategy, groups, keep=keep, keep_groups=_select.keep_groups(query))
 
 
 def rows(query, backend, ctx=None, lookup=None) -> Rows:

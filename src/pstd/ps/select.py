@@ -49,6 +49,19 @@ def selection_groups(query) -> Group:
     return groups
 
 
+_BY_PID = frozenset({"pid", "quick_pid"})
+
+
+def keep_groups(query) -> Group:
+    """What a backend must read of a task before :func:`make_filter`'s predicate can judge it:
+    ``Group.NONE`` (the pid alone: no file opened for a task the selection drops) when only
+    -p lists decide, else :func:`selection_groups`."""
+    if (query.selections and not query.all_tasks and not query.bsd_r and not uses_table(query)
+            and all(s.kind in _BY_PID for s in query.selections)):
+        return Group.NONE
+    return selection_groups(query)
+
+
 def _match(kind: str, values: list) -> Callable:
     vals = frozenset(values)
     if kind == "tty":
