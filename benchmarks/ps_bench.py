@@ -187,6 +187,14 @@ def default_pstd() -> str:
     return str(cand if cand.exists() else Path.home() / ".cache/pstd/venv/bin/pstd")
 
 
+def _threads_of(pid: str) -> int:
+    """How many threads process ``pid`` has now (0: it has gone, as while an earlier run's exit)."""
+    try:
+        return len(os.listdir(f"/proc/{pid}/task"))
+    except OSError:
+        return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=10_000, help="sleeping processes (default 10000)")
@@ -218,8 +226,7 @@ def main() -> int:
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, on_term)
     try:
-        tasks_now = sum(len(os.listdir(f"/proc/{p}/task")) for p in os.listdir("/proc")
-                        if p.isdigit() and os.path.isdir(f"/proc/{p}/task"))
+        tasks_now = sum(_threads_of(p) for p in os.listdir("/proc") if p.isdigit())
         # Every task needs a pid in the initial namespace too; leave room for the rest.
         raise_limit("pid_max", int((tasks_now + opts.n + 2000) * 1.25), saved)
         raise_limit("threads-max", int((tasks_now + opts.n + 2000) * 1.25), saved)
@@ -244,7 +251,8 @@ def main() -> int:
             return json.loads(proc.stdout.readline())
 
         o = "top" if opts.top else "ps"  # the oracle's columns
-        print(f"{'command':<16} {o + ' wall':>8} {'pstd wall':>9} {'ratio':>6} {o + ' cpu':>7} "
+        W = max(16, *(len(" ".join(a)) for a in (TOP_COMMANDS if opts.top else COMMANDS)))
+        print(f"{'command':<{W}} {o + ' wall':>8} {'pstd wall':>9} {'ratio':>6} {o + ' cpu':>7} "
               f"{'pstd cpu':>8} {'ratio':>6} {o + ' RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
         replayed = []
         floors = []
@@ -268,7 +276,7 @@ def main() -> int:
             med = {name: (statistics.median(r["wall"] for r in rs), statistics.median(r["cpu"] for r in rs),
                           max(r["maxrss_kb"] for r in rs) / 1024) for name, rs in res.items()}
             (ps_t, ps_c, ps_m), (pstd_t, pstd_c, pstd_m) = med["ps"], med["pstd"]
-            print(f"{' '.join(args):<16} {ps_t:8.3f} {pstd_t:9.3f} {pstd_t / ps_t:6.2f} {ps_c:7.3f} "
+            print(f"{' '.join(args):<{W}} {ps_t:8.3f} {pstd_t:9.3f} {pstd_t / ps_t:6.2f} {ps_c:7.3f} "
                   f"{pstd_c:8.3f} {pstd_c / ps_c:6.2f} {ps_m:10.1f} {pstd_m:12.1f} {pstd_m / ps_m:6.2f}",
                   flush=True)
             if "replay" in med:
@@ -278,18 +286,18 @@ def main() -> int:
         if floors:
             print("\n# the floor: read_floor.py opens, reads and closes only the files pstd reads "
                   "(same runs as above); ratios to ps")
-            print(f"{'command':<16} {'files':<20} {'floor wall':>10} {'ratio':>6} {'floor cpu':>9} {'ratio':>6} "
+            print(f"{'command':<{W}} {'files':<20} {'floor wall':>10} {'ratio':>6} {'floor cpu':>9} {'ratio':>6} "
                   f"{'pstd - floor wall':>17} {'ratio':>6}")
             for args, (ps_t, ps_c, _), (pstd_t, _pc, _pm), (fl_t, fl_c, _), files in floors:
-                print(f"{' '.join(args):<16} {files:<20} {fl_t:10.3f} {fl_t / ps_t:6.2f} {fl_c:9.3f} "
+                print(f"{' '.join(args):<{W}} {files:<20} {fl_t:10.3f} {fl_t / ps_t:6.2f} {fl_c:9.3f} "
                       f"{fl_c / ps_c:6.2f} {pstd_t - fl_t:17.3f} {(pstd_t - fl_t) / ps_t:6.2f}")
         if replayed:
             print("\n# pstd on the netlink backend fed from a recording of the module's replies "
                   "(replay_pstd.py; no kernel share), same runs as above")
-            print(f"{'command':<16} {'ps wall':>8} {'replay wall':>11} {'ratio':>6} {'ps cpu':>7} "
+            print(f"{'command':<{W}} {'ps wall':>8} {'replay wall':>11} {'ratio':>6} {'ps cpu':>7} "
                   f"{'replay cpu':>10} {'ratio':>6} {'replay RSS MiB':>14}  recording")
             for args, (ps_t, ps_c, _), (rp_t, rp_c, rp_m), rec in replayed:
-                print(f"{' '.join(args):<16} {ps_t:8.3f} {rp_t:11.3f} {rp_t / ps_t:6.2f} {ps_c:7.3f} "
+                print(f"{' '.join(args):<{W}} {ps_t:8.3f} {rp_t:11.3f} {rp_t / ps_t:6.2f} {ps_c:7.3f} "
                       f"{rp_c:10.3f} {rp_c / ps_c:6.2f} {rp_m:14.1f}  {rec} ({recorded_tasks(rec)} tasks)")
         return 0
     except KeyboardInterrupt:
