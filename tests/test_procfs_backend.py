@@ -50,7 +50,10 @@ def test_owner_alone_reads_stat_and_the_directory_not_status(monkeypatch):
     opened = []
     real_open = os.open
     monkeypatch.setattr(P.os, "open", lambda p, *a, **k: (opened.append(p), real_open(p, *a, **k))[1])
-    t = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.OWNER | Group.CMDLINE, os.getpid())[0]
+    me = os.getpid()
+    # a listing's reads (ONE also reads status's Tgid line, to tell a process from a thread)
+    (t,) = P.ProcfsBackend().dump(Strategy.ALL, Group.BASE | Group.OWNER | Group.CMDLINE,
+                                  keep=lambda t: t.pid == me, keep_groups=Group.NONE)
     names = sorted({p.rsplit(b"/", 1)[1] for p in opened if p != b"/proc"})
     assert names == [b"cmdline", b"stat"]
     assert (t.euid, t.egid) == (os.geteuid(), os.getegid())
@@ -129,6 +132,32 @@ def test_threads_listed():
         assert sum(1 for t in all_rows if t.pid == p.pid) == 4
         kids = P.ProcfsBackend().dump(Strategy.CHILDREN, Group.BASE, os.getpid())
         assert p.pid in [t.pid for t in kids]
+    finally:
+        p.kill()
+        p.wait()
+
+
+def test_a_thread_id_names_its_thread_not_a_process():
+    code = "import threading,time\nthreading.Thread(target=time.sleep,args=(60,),daemon=True).start()\nprint(1,flush=True)\ntime.sleep(60)"
+    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    try:
+        p.stdout.readline()
+        tid = max(int(x) for x in os.listdir(f"/proc/{p.pid}/task"))
+        assert tid != p.pid
+        (t,) = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.STAT, tid)
+        # /proc/TID reads as the whole process, listed as the thread: pid is the tgid
+        assert (t.pid, t.tid, t.nlwp, t.is_thread) == (p.pid, tid, 2, False)
+        assert P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE, tid) == []
+        assert [r.tid for r in P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE, p.pid)] == [p.pid, tid]
+        if os.path.exists("/bin/ps"):
+            # procps's quick mode lists a thread id only beside its process's own id
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+            for q in (f"{tid}", f"{tid},{p.pid}", f"{p.pid},{tid},{tid}", f"{tid},1"):
+                for mode in ([], ["-L"], ["-m"], ["H"]):
+                    args = [*mode, "-q", q, "-o", "pid,tid,nlwp,stat,comm"]
+                    ps = subprocess.run(["/bin/ps", *args], capture_output=True, env=env)
+                    ours = subprocess.run([sys.executable, "-m", "pstd", *args], capture_output=True, env=env)
+                    assert (ours.returncode, ours.stdout, ours.stderr) == (ps.returncode, ps.stdout, ps.stderr), args
     finally:
         p.kill()
         p.wait()

@@ -165,7 +165,8 @@ class NetlinkBackend:
             self.fallbacks += 1
             return self.procfs.dump(strategy, groups, pid, keep, keep_groups)
         if strategy in (Strategy.ONE, Strategy.THREAD) and any(t.pid != pid for t in tasks):
-            # a thread id given where procfs reads /proc/TID: procfs's answer, whatever it is
+            # a thread id given: procfs reads /proc/TID, whose stat is the whole process's (the
+            # module sends the thread's own); both list it as pid = its tgid, tid = TID
             return self.procfs.dump(strategy, groups, pid, keep, keep_groups)
         if keep is not None:
             tasks = [t for t in tasks if keep(t)]

@@ -340,6 +340,18 @@ class ProcfsBackend:
             return []
         return [n for n in names if n.isdigit()]
 
+    def _tgid(self, pid: bytes):
+        """The Tgid line of /proc/PID/status, or None when it cannot be read (gone, or a tree
+        without status files: then PID is taken for its own process)."""
+        data = _read_small(self.proc + b"/" + pid + b"/status")
+        if not data:
+            return None
+        i = data.find(b"\nTgid:")
+        if i < 0:
+            return None
+        v = data[i + 6:data.find(b"\n", i + 6)].strip()
+        return v if v.isdigit() else None
+
     # ------------------------------------------------------------------ dump
     def dump(self, strategy: Strategy, groups: Group, pid: int | None = None,
              keep=None, keep_groups: Group = Group.BASE) -> list[Task]:
@@ -369,8 +381,16 @@ class ProcfsBackend:
             raise ValueError(f"{strategy.name} needs a pid")
         p = str(int(pid)).encode()
         if strategy == Strategy.ONE:
-            return self._read_many([(p, p, None)], groups, False, sel)
+            # /proc/TID of a thread other than its process's leader reads as that thread's process
+            # (whole-process stat), and is listed as the thread it is: pid its tgid, tid its own
+            tgid = self._tgid(p)
+            if tgid is None or tgid == p:
+                return self._read_many([(p, p, None)], groups, False, sel)
+            return self._read_many([(tgid, p, p)], groups, False, sel)
         if strategy == Strategy.THREAD:
+            tgid = self._tgid(p)
+            if tgid is not None and tgid != p:
+                return []  # a thread's id names no process, so no process's threads
             return self._read_many(
                 [(p, p if t == p else p + b"/task/" + t, t) for t in self._tids(p)], groups, True, sel)
         if strategy == Strategy.CHILDREN:

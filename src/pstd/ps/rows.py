@@ -86,9 +86,12 @@ def dump(query, backend) -> list:
     groups = query.show_flags
     if query.quick_pids:
         strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
+        listed = frozenset(query.quick_pids)
         tasks = []
         for pid in query.quick_pids:
-            tasks.extend(backend.dump(strategy, groups, pid=pid))
+            # a thread's id lists that thread as its process's /proc/TID shows it, when the
+            # process's own id is listed too (procps's quick mode); a thread id names no threads
+            tasks.extend(t for t in backend.dump(strategy, groups, pid=pid) if t.pid in listed)
         return tasks
     many = getattr(backend, "dump_many", None)
     if many is not None:
