@@ -18,13 +18,14 @@ class Strategy(IntEnum):
     ALL = 0
     """One entry per process (thread-group leaders)."""
     ONE = 1
-    """The single task whose pid (or tid) is given."""
+    """The single task whose pid (or tid) is given; a thread's record has its process's pid
+    (its tgid) and its own tid."""
     ALL_THREAD = 2
     """One entry per thread of every process."""
     CHILDREN = 3
     """The processes whose parent is the given pid."""
     THREAD = 4
-    """The threads of the given process."""
+    """The threads of the given process (none when the id is a thread's, not a process's)."""
 
 
 class Group(IntFlag):
