@@ -77,12 +77,19 @@ def test_idle_task_after_burning_shows_zero(tmp_path):
         burn.wait()
 
 
+def _sigint(disposition):
+    return lambda: signal.signal(signal.SIGINT, disposition)
+
+
+@pytest.mark.parametrize("inherited", ["default", "SIGINT ignored"])
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGUSR1])
-def test_signal_ends_batch_like_top(tmp_path, sig):
+def test_signal_ends_batch_like_top(tmp_path, sig, inherited):
+    # a shell's background job (`top -b ... &`) starts with SIGINT ignored: top ends on it all the same
+    pre = _sigint(signal.SIG_IGN if inherited == "SIGINT ignored" else signal.SIG_DFL)
     results = {}
     for name, argv in _tools().items():
         p = subprocess.Popen([*argv, "-b", "-d", "10", "-p", "1"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=_env(tmp_path))
+                             stderr=subprocess.PIPE, env=_env(tmp_path), preexec_fn=pre)
         deadline = time.monotonic() + 20
         first = p.stdout.read1(4096)
         while b"PID" not in first and time.monotonic() < deadline:

@@ -55,7 +55,8 @@ def _lookup_user(name: str):
 def signals_as_top(batch: bool) -> None:
     """top's endings, for the program only (a library caller's dispositions are its own):
     SIGINT, SIGTERM, SIGQUIT, SIGALRM, SIGUSR1, SIGUSR2 end a batch run with status 0 after a
-    newline on stdout; SIGHUP is ignored in batch mode (top runs under nohup)."""
+    newline on stdout, also where the caller left SIGINT ignored (a shell's background job, as top
+    sets its handler whatever it inherited); SIGHUP is ignored in batch mode (top runs under nohup)."""
     import signal
 
     def end(signo, frame):
@@ -67,8 +68,6 @@ def signals_as_top(batch: bool) -> None:
         os._exit(0)
 
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGALRM, signal.SIGUSR1, signal.SIGUSR2):
-        if sig == signal.SIGINT and signal.getsignal(sig) == signal.SIG_IGN:
-            continue
         signal.signal(sig, end)
     if batch:
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
