@@ -142,8 +142,6 @@ def _read_small(path: bytes, size: int = 4096, dir_fd=None):
 _STATUS_SIG = ((b"\nSigPnd:", "sig_pending"), (b"\nShdPnd:", "sig_shared"), (b"\nSigBlk:", "sig_blocked"),
                (b"\nSigIgn:", "sig_ignored"), (b"\nSigCgt:", "sig_caught"))
 # (key, length, attribute) of the "NNN kB" lines each group takes from status
-_MEM_FIND = tuple((b"\n" + k + b":", len(k) + 2, v) for k, v in (
-    (b"VmLck", "vm_lck_kb"), (b"VmRSS", "vm_rss_kb"), (b"VmSize", "vm_size_kb")))
 _VMPARTS_FIND = tuple((b"\n" + k + b":", len(k) + 2, v) for k, v in (
     (b"VmData", "vm_data_kb"), (b"VmStk", "vm_stk_kb"), (b"VmExe", "vm_exe_kb"), (b"VmLib", "vm_lib_kb"),
     (b"VmSwap", "vm_swap_kb"), (b"RssAnon", "rss_anon_kb"), (b"RssFile", "rss_file_kb"),
@@ -197,9 +195,27 @@ def _parse_status(data: bytes, t: Task, cred: bool, sigs: bool, mem: bool, sup: 
             i = find(key)
             setattr(t, attr, int(data[i + 8:find(b"\n", i + 8)], 16) if i >= 0 else None)
     if mem:
-        for key, n, attr in _MEM_FIND:
-            i = find(key)
-            setattr(t, attr, int(data[i + n:find(b" kB", i)]) if i >= 0 else None)
+        # The Vm lines come together (or not at all: kernel threads, zombies), VmSize before VmLck
+        # before VmRSS; each search starts where the last ended, from the top if a kernel ever
+        # printed them otherwise.
+        i = find(b"\nVmSize:")
+        if i < 0:
+            t.vm_size_kb = t.vm_lck_kb = t.vm_rss_kb = None
+        else:
+            j = find(b" kB", i)
+            t.vm_size_kb = int(data[i + 8:j])
+            i = find(b"\nVmLck:", j)
+            if i < 0:
+                i = find(b"\nVmLck:")
+            if i >= 0:
+                j = find(b" kB", i)
+                t.vm_lck_kb = int(data[i + 7:j])
+            else:
+                t.vm_lck_kb = None
+            i = find(b"\nVmRSS:", j)
+            if i < 0:
+                i = find(b"\nVmRSS:")
+            t.vm_rss_kb = int(data[i + 7:find(b" kB", i)]) if i >= 0 else None
     if parts:
         for key, n, attr in _VMPARTS_FIND:
             i = find(key)
