@@ -567,6 +567,18 @@ def test_backend_one_of_a_missing_pid_is_empty(fake_proc, monkeypatch):
     assert b.dump(Strategy.ONE, Group.BASE, 4242) == [] and b.fallbacks == 0
 
 
+def test_backend_threads_of_a_thread_id_are_its_process_s_as_procfs_lists_them(fake_proc, monkeypatch):
+    # the module lists no threads for 101 (no process has that id); procfs, where /proc/101 is the
+    # thread's (hidden from the listing, there for the asking), lists its process's threads
+    import pathlib
+    d = pathlib.Path(fake_proc) / "101"
+    d.mkdir()
+    (d / "status").write_text("Name:\tx\nTgid:\t100\nPid:\t101\n")
+    b, calls = backend(fake_proc, monkeypatch, [[done()]])
+    rows = b.dump(Strategy.THREAD, Group.BASE, 101)
+    assert sorted((t.pid, t.tid) for t in rows) == [(100, 100), (100, 101)] and len(calls) == 1
+
+
 def test_backend_gives_leaders_the_process_stat_by_a_second_dump_without_request_flags(fake_proc, monkeypatch):
     threads = task_msg(101, 100, [base(100, 101, 1), stat(utime=5)]) + \
         task_msg(100, 100, [base(100, 100, 1), stat(utime=7)]) + done()

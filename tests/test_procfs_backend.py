@@ -147,12 +147,16 @@ def test_a_thread_id_names_its_thread_not_a_process():
         (t,) = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.STAT, tid)
         # /proc/TID reads as the whole process, listed as the thread: pid is the tgid
         assert (t.pid, t.tid, t.nlwp, t.is_thread) == (p.pid, tid, 2, False)
-        assert P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE, tid) == []
-        assert [r.tid for r in P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE, p.pid)] == [p.pid, tid]
+        # a thread's id: its process's threads (top -H -p TID), each with its process's pid
+        for n in (p.pid, tid):
+            assert [(r.pid, r.tid) for r in P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE, n)] == \
+                [(p.pid, p.pid), (p.pid, tid)]
         if os.path.exists("/bin/ps"):
-            # procps's quick mode lists a thread id only beside its process's own id
+            # procps's quick mode lists a thread id only beside its process's own id, and in thread
+            # modes a process's threads not twice in a row
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-            for q in (f"{tid}", f"{tid},{p.pid}", f"{p.pid},{tid},{tid}", f"{tid},1"):
+            for q in (f"{tid}", f"{tid},{p.pid}", f"{p.pid},{tid},{tid}", f"{tid},1", f"{p.pid},{p.pid}",
+                      f"{p.pid},{tid},{p.pid}", f"1,{p.pid},1"):
                 for mode in ([], ["-L"], ["-m"], ["H"]):
                     args = [*mode, "-q", q, "-o", "pid,tid,nlwp,stat,comm"]
                     ps = subprocess.run(["/bin/ps", *args], capture_output=True, env=env)

@@ -25,7 +25,7 @@ class Strategy(IntEnum):
     CHILDREN = 3
     """The processes whose parent is the given pid."""
     THREAD = 4
-    """The threads of the given process (none when the id is a thread's, not a process's)."""
+    """The threads of the given process (given a thread's id, of that thread's process)."""
 
 
 class Group(IntFlag):

@@ -164,9 +164,12 @@ class NetlinkBackend:
         if tasks is None:
             self.fallbacks += 1
             return self.procfs.dump(strategy, groups, pid, keep, keep_groups)
-        if strategy in (Strategy.ONE, Strategy.THREAD) and any(t.pid != pid for t in tasks):
-            # a thread id given: procfs reads /proc/TID, whose stat is the whole process's (the
-            # module sends the thread's own); both list it as pid = its tgid, tid = TID
+        if strategy in (Strategy.ONE, Strategy.THREAD) and any(t.pid != pid for t in tasks) or \
+                strategy == Strategy.THREAD and not tasks:
+            # A thread id given: for ONE procfs reads /proc/TID, whose stat is the whole process's
+            # (the module sends the thread's own), both listing it as pid = its tgid, tid = TID;
+            # for THREAD the module lists none (no process has that id) where procfs lists the
+            # threads of the thread's process.  Which of the two an empty answer is, procfs knows.
             return self.procfs.dump(strategy, groups, pid, keep, keep_groups)
         if keep is not None:
             tasks = [t for t in tasks if keep(t)]

@@ -404,11 +404,10 @@ class ProcfsBackend:
                 return self._read_many([(p, p, None)], groups, False, sel)
             return self._read_many([(tgid, p, p)], groups, False, sel)
         if strategy == Strategy.THREAD:
-            tgid = self._tgid(p)
-            if tgid is not None and tgid != p:
-                return []  # a thread's id names no process, so no process's threads
+            # a thread's id: the threads of its process (top -H -p TID lists them)
+            g = self._tgid(p) or p
             return self._read_many(
-                [(p, p if t == p else p + b"/task/" + t, t) for t in self._tids(p)], groups, True, sel)
+                [(g, g if t == g else g + b"/task/" + t, t) for t in self._tids(g)], groups, True, sel)
         if strategy == Strategy.CHILDREN:
             want = int(pid)
 

@@ -88,10 +88,18 @@ def dump(query, backend) -> list:
         strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
         listed = frozenset(query.quick_pids)
         tasks = []
+        last = None
         for pid in query.quick_pids:
-            # a thread's id lists that thread as its process's /proc/TID shows it, when the
-            # process's own id is listed too (procps's quick mode); a thread id names no threads
-            tasks.extend(t for t in backend.dump(strategy, groups, pid=pid) if t.pid in listed)
+            # procps's quick mode: an id lists what /proc/ID shows (a thread's id: that thread,
+            # with its process's pid) when that pid is listed too.  In thread modes an id lists its
+            # process's threads, but not again right after the same process's (procps goes on
+            # reading the task directory it has just read to its end).
+            got = backend.dump(strategy, groups, pid=pid)
+            if strategy == Strategy.THREAD:
+                if not got or got[0].pid == last:
+                    continue
+                last = got[0].pid
+            tasks.extend(t for t in got if t.pid in listed)
         return tasks
     many = getattr(backend, "dump_many", None)
     if many is not None:
