@@ -139,32 +139,38 @@ def test_threads_listed():
 
 def test_a_thread_id_names_its_thread_not_a_process():
     code = "import threading,time\nthreading.Thread(target=time.sleep,args=(60,),daemon=True).start()\nprint(1,flush=True)\ntime.sleep(60)"
-    p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
+    # two sleeping processes of two threads each (pid 1's threads would wake and change their state)
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for _ in range(2)]
     try:
-        p.stdout.readline()
-        tid = max(int(x) for x in os.listdir(f"/proc/{p.pid}/task"))
-        assert tid != p.pid
-        (t,) = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.STAT, tid)
+        for p in procs:
+            p.stdout.readline()
+        a, b = (p.pid for p in procs)
+        ta, tb = (max(int(x) for x in os.listdir(f"/proc/{n}/task")) for n in (a, b))
+        assert ta != a and tb != b
+        (t,) = P.ProcfsBackend().dump(Strategy.ONE, Group.BASE | Group.STAT, ta)
         # /proc/TID reads as the whole process, listed as the thread: pid is the tgid
-        assert (t.pid, t.tid, t.nlwp, t.is_thread) == (p.pid, tid, 2, False)
+        assert (t.pid, t.tid, t.nlwp, t.is_thread) == (a, ta, 2, False)
         # a thread's id: its process's threads (top -H -p TID), each with its process's pid
-        for n in (p.pid, tid):
+        for n in (a, ta):
             assert [(r.pid, r.tid) for r in P.ProcfsBackend().dump(Strategy.THREAD, Group.BASE, n)] == \
-                [(p.pid, p.pid), (p.pid, tid)]
+                [(a, a), (a, ta)]
         if os.path.exists("/bin/ps"):
-            # procps's quick mode lists a thread id only beside its process's own id, and in thread
-            # modes a process's threads not twice in a row
+            # procps's quick mode lists a thread id only beside its process's own id (or where -e,
+            # x take every process), and in thread modes a process's threads not twice in a row
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-            for q in (f"{tid}", f"{tid},{p.pid}", f"{p.pid},{tid},{tid}", f"{tid},1", f"{p.pid},{p.pid}",
-                      f"{p.pid},{tid},{p.pid}", f"1,{p.pid},1"):
-                for mode in ([], ["-L"], ["-m"], ["H"]):
-                    args = [*mode, "-q", q, "-o", "pid,tid,nlwp,stat,comm"]
-                    ps = subprocess.run(["/bin/ps", *args], capture_output=True, env=env)
-                    ours = subprocess.run([sys.executable, "-m", "pstd", *args], capture_output=True, env=env)
-                    assert (ours.returncode, ours.stdout, ours.stderr) == (ps.returncode, ps.stdout, ps.stderr), args
+            lists = [f"{ta}", f"{ta},{a}", f"{a},{ta},{ta}", f"{ta},{b}", f"{a},{a}", f"{a},{ta},{a}",
+                     f"{b},{a},{b}", f"{tb},{ta},{b}"]
+            cases = [[*mode, "-q", q] for q in lists for mode in ([], ["-L"], ["-m"], ["H"])]
+            cases += [["-e", "-q", f"{ta}"], ["x", "q", f"{ta},{tb}"], ["-e", "-L", "-q", f"{tb}"]]
+            for args in cases:
+                args += ["-o", "pid,tid,nlwp,stat,comm"]
+                ps = subprocess.run(["/bin/ps", *args], capture_output=True, env=env)
+                ours = subprocess.run([sys.executable, "-m", "pstd", *args], capture_output=True, env=env)
+                assert (ours.returncode, ours.stdout, ours.stderr) == (ps.returncode, ps.stdout, ps.stderr), args
     finally:
-        p.kill()
-        p.wait()
+        for p in procs:
+            p.kill()
+            p.wait()
 
 
 def test_kernel_threads_command_lines_are_empty_without_reading_them(monkeypatch):

@@ -365,7 +365,8 @@ class ProcfsBackend:
         i = data.find(b"\nTgid:")
         if i < 0:
             return None
-        v = data[i + 6:data.find(b"\n", i + 6)].strip()
+        j = data.find(b"\n", i + 6)
+        v = (data[i + 6:j] if j >= 0 else data[i + 6:]).strip()
         return v if v.isdigit() else None
 
     # ------------------------------------------------------------------ dump

@@ -86,20 +86,20 @@ def dump(query, backend) -> list:
     groups = query.show_flags
     if query.quick_pids:
         strategy = Strategy.THREAD if query.wants_threads else Strategy.ONE
-        listed = frozenset(query.quick_pids)
         tasks = []
         last = None
         for pid in query.quick_pids:
             # procps's quick mode: an id lists what /proc/ID shows (a thread's id: that thread,
-            # with its process's pid) when that pid is listed too.  In thread modes an id lists its
-            # process's threads, but not again right after the same process's (procps goes on
-            # reading the task directory it has just read to its end).
+            # with its process's pid, which the selection then keeps only if it is listed too or
+            # -e, x, ... take every process).  In thread modes an id lists its process's threads,
+            # but not again right after the same process's (procps goes on reading the task
+            # directory it has just read to its end).
             got = backend.dump(strategy, groups, pid=pid)
             if strategy == Strategy.THREAD:
                 if not got or got[0].pid == last:
                     continue
                 last = got[0].pid
-            tasks.extend(t for t in got if t.pid in listed)
+            tasks.extend(got)
         return tasks
     many = getattr(backend, "dump_many", None)
     if many is not None:
