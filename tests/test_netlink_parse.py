@@ -241,6 +241,19 @@ def test_partial_comm_is_read_from_procfs():
     assert [t.pid for t in res.names] == [30] and not res.refill
 
 
+@pytest.mark.parametrize("groups", [Group.BASE, GROUPS])
+def test_kernel_workers_among_other_tasks_stay_on_the_generated_path(groups):
+    """A worker's partial comm is of the common shape: named for procfs, with no second check of
+    the rest of its buffer (Group.BASE: one message size, the column-checked path; GROUPS: the loop)."""
+    msgs = [shaped(p, groups, bflags=abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER | abi.BASE_F_COMM_PARTIAL
+                   if p in (3, 6) else 0) for p in range(1, 9)]
+    res, calls = _counting_parse([b"".join(msgs), done()], groups)
+    assert calls == [True] * 8
+    assert [t.pid for t in res.names] == [3, 6] and [t.pid for t in res.tasks] == list(range(1, 9))
+    fast, general = _parse_both([b"".join(msgs), done()], groups)
+    assert fast == general
+
+
 def test_partial_comm_is_remembered_over_cont():
     """COMM_PARTIAL comes in the first message of a CONT sequence; the task is named when it ends."""
     first = task_msg(31, 31, [base(31, 31, 2, b"kworker/1:2", bflags=abi.BASE_F_KTHREAD | abi.BASE_F_COMM_PARTIAL)],
@@ -360,15 +373,17 @@ def signal_attr():
     return nlattr(abi.SIGNAL, struct.pack("=5Q", 1, 2, 0x10000, 0x1000, 0x4002))
 
 
-_BUILD = {abi.BASE: lambda p, c: base(p, p, 1), abi.CRED: lambda p, c: creds(), abi.STAT: lambda p, c: stat(),
-          abi.STATM: lambda p, c: statm(), abi.CMDLINE: lambda p, c: cmdline(c), abi.SCHED: lambda p, c: sched(),
-          abi.TTY: lambda p, c: tty(), abi.MEM: lambda p, c: mem(), abi.SIGNAL: lambda p, c: signal_attr()}
+_BUILD = {abi.BASE: lambda p, c, bf: base(p, p, 1, bflags=bf), abi.CRED: lambda p, c, bf: creds(),
+          abi.STAT: lambda p, c, bf: stat(), abi.STATM: lambda p, c, bf: statm(),
+          abi.CMDLINE: lambda p, c, bf: cmdline(c), abi.SCHED: lambda p, c, bf: sched(),
+          abi.TTY: lambda p, c, bf: tty(), abi.MEM: lambda p, c, bf: mem(), abi.SIGNAL: lambda p, c, bf: signal_attr()}
 
 
-def shaped(pid, groups, cmd=b"x\0-v\0", flags=0, extra=()):
+def shaped(pid, groups, cmd=b"x\0-v\0", flags=0, extra=(), bflags=0):
     """A message with exactly the attributes the plan of ``groups`` asks for (the common shape)."""
     show = wire.Plan(groups).show_flags
-    return task_msg(pid, pid, [_BUILD[a](pid, cmd) for a in range(64) if show >> a & 1] + list(extra), flags)
+    return task_msg(pid, pid, [_BUILD[a](pid, cmd, bflags) for a in range(64) if show >> a & 1] + list(extra),
+                    flags)
 
 
 PLANS = [GROUPS, Group.BASE, Group.BASE | Group.CMDLINE, Group.BASE | Group.CMDLINE | Group.MEM,
@@ -392,10 +407,10 @@ def _counting_parse(datagrams, groups):
     def counting(plan, family, threads):
         run = real(plan, family, threads)
 
-        def counted(buf, off, end, append):
+        def counted(buf, off, end, append, names):
             # one True per message the generated loop took, a False for the task message it stopped at
             took = []
-            nxt = run(buf, off, end, took.append)
+            nxt = run(buf, off, end, took.append, names)
             calls.extend([True] * len(took))
             for t in took:
                 append(t)
