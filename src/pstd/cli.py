@@ -35,7 +35,7 @@ SEE_ALSO = "Anything but a subcommand word is a ps command line; pstd help lists
 
 
 def _group_names(groups) -> str:
-    """Data groups as names (CRED|TTY), not the integer Python 3.11 prints for a combined IntFlag."""
+    """Data groups as names (CRED|TTY), not the integer str() gives a combined Group (as of an IntFlag)."""
     from pstd.model import Group
 
     names = [g.name for g in Group if g.value and (groups & g) == g]

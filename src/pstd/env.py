@@ -13,7 +13,9 @@ import os
 import sys
 import time
 from pstd.plainclass import Factory, plain
-from collections.abc import Callable, Mapping
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: collections costs about 1 ms to import
+    from collections.abc import Callable, Mapping
 
 
 class Output:

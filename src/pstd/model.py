@@ -9,10 +9,10 @@ serves today.  A backend may serve some groups and leave the rest to procfs.
 
 from __future__ import annotations
 
-from enum import IntEnum, IntFlag
+from pstd.bits import Enum, Flags
 
 
-class Strategy(IntEnum):
+class Strategy(Enum):
     """Which tasks a dump returns (task_diag dump strategies)."""
 
     ALL = 0
@@ -28,7 +28,7 @@ class Strategy(IntEnum):
     """The threads of the given process (given a thread's id, of that thread's process)."""
 
 
-class Group(IntFlag):
+class Group(Flags):
     """Data groups (task_diag show_flags).  A column names the groups it reads."""
 
     NONE = 0

@@ -22,8 +22,7 @@ _PF_KTHREAD = 0x00200000
 
 
 def _union(groups) -> Group:
-    """The union of ``groups``, built from ints: each new combination of an IntFlag made by ``|``
-    costs enum a pseudo-member (tens of microseconds, at every start of the program)."""
+    """The union of ``groups``, built from ints (one Group made at the end, not one per ``|``)."""
     bits = 0
     for g in groups:
         bits |= int(g)
@@ -46,7 +45,7 @@ _STAT_INTS = (
     (Group.ADDR, ("rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
      (22, 23, 24, 25, 26, 27)),
 )
-# plain ints: IntFlag arithmetic is slow on the per-task path
+# plain ints: Group arithmetic (a Python method per operator) is slow on the per-task path
 _G_CMDLINE, _G_ENVIRON, _G_WCHAN, _G_CGROUP, _G_LABEL, _G_NS = (
     int(Group.CMDLINE), int(Group.ENVIRON), int(Group.WCHAN), int(Group.CGROUP), int(Group.LABEL), int(Group.NS))
 _G_STATM = int(Group.STATM)

@@ -15,7 +15,9 @@ leader, no controlling tty, on the caller's tty); plain ``ps`` uses 0xaa00:
 from __future__ import annotations
 
 from operator import attrgetter
-from collections.abc import Callable
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only: collections costs about 1 ms to import
+    from collections.abc import Callable
 
 from pstd.model import Group, Strategy
 
