@@ -254,23 +254,37 @@ def test_split_read_gives_the_records_of_a_single_reader():
     one = P.ProcfsBackend()
     two = P.ProcfsBackend()
     two.split_min = 1
-    threads_before = threading.active_count()
-    for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
-        a = one.dump(strategy, groups)
-        b = two.dump(strategy, groups)
-        stable = {"pid", "tid", "ppid", "pgid", "sid", "comm", "euid", "ruid", "tty", "cmdline", "is_thread"}
-        # tasks may come and go between the two dumps; the ones in both must agree
-        ka = {(t.pid, t.tid): t for t in a}
-        common = [(t.pid, t.tid) for t in b if (t.pid, t.tid) in ka]
-        assert len(common) * 2 > min(len(a), len(b)) and len(common) > 1
-        assert [(t.pid, t.tid) for t in b if (t.pid, t.tid) in ka] == [k for k in ka if k in set(common)]
-        for t in b:
-            u = ka.get((t.pid, t.tid))
-            if u is not None and t.comm == u.comm:
+    # Tasks of our own that neither exec nor exit meanwhile: on a busy machine another task may
+    # exec (same pid and comm, another command line) or its pid be reused between the two dumps.
+    sleepers = [subprocess.Popen(["sleep", "60"]) for _ in range(4)]
+    ours = {p.pid for p in sleepers}
+    try:
+        threads_before = threading.active_count()
+        for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
+            a = one.dump(strategy, groups)
+            b = two.dump(strategy, groups)
+            stable = {"pid", "tid", "ppid", "pgid", "sid", "comm", "euid", "ruid", "tty", "cmdline", "is_thread",
+                      "start_time"}
+            # tasks may come and go between the two dumps; the ones in both come in the same order
+            ka = {(t.pid, t.tid): t for t in a}
+            common = [(t.pid, t.tid) for t in b if (t.pid, t.tid) in ka]
+            assert len(common) * 2 > min(len(a), len(b)) and len(common) > 1
+            assert [(t.pid, t.tid) for t in b if (t.pid, t.tid) in ka] == [k for k in ka if k in set(common)]
+            mine = [t for t in b if t.pid in ours]
+            assert sorted(t.pid for t in mine) == sorted(ours)
+            for t in mine:
+                u = ka[(t.pid, t.tid)]
                 assert {k: v for k, v in t.values().items() if k in stable} == \
                        {k: v for k, v in u.values().items() if k in stable}
-                assert isinstance(t, P.Task) and set(t.values()) == set(u.values())
-    assert threading.active_count() == threads_before  # the reader thread is joined
+            for t in b:
+                u = ka.get((t.pid, t.tid))
+                if u is not None:
+                    assert isinstance(t, P.Task) and set(t.values()) == set(u.values())
+        assert threading.active_count() == threads_before  # the reader thread is joined
+    finally:
+        for p in sleepers:
+            p.kill()
+            p.wait()
 
 
 def test_split_read_shows_the_callers_own_row_as_a_single_reader_would():

@@ -119,11 +119,23 @@ def test_smaps_sort_fields_read_their_rollup_line():
         import time
 
         time.sleep(0.2)
-        with open(f"/proc/{child.pid}/smaps_rollup") as f:
-            rollup = {k[:-1]: int(v) for k, v, *_ in (ln.split() for ln in f) if k.endswith(":")}
-        (t,) = ProcfsBackend().dump(Strategy.ONE, Group.SMAPS, child.pid)
+
+        def rollup():
+            with open(f"/proc/{child.pid}/smaps_rollup") as f:
+                return {k[:-1]: int(v) for k, v, *_ in (ln.split() for ln in f) if k.endswith(":")}
+        # a shared page's proportional share moves when another process maps or unmaps it (a busy
+        # machine starts and ends processes all the time): the dump is judged against a rollup
+        # that read the same before and after it
+        for _ in range(50):
+            before = rollup()
+            (t,) = ProcfsBackend().dump(Strategy.ONE, Group.SMAPS, child.pid)
+            if rollup() == before:
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("smaps_rollup never held still for one dump")
         got = {name: fields.field(name).key(t, None, None) for name in lines}
-        want = {name: sum(rollup.get(k, 0) for k in keys) for name, keys in lines.items()}
+        want = {name: sum(before.get(k, 0) for k in keys) for name, keys in lines.items()}
         assert got == want
         assert want["PSS"] != want["PSfd"] and want["PSfd"] > 0  # the two can tell each other apart
     finally:
