@@ -74,10 +74,12 @@ def expected(task: dict, groups: Group) -> dict:
         if groups & Group.CAPS:
             for i, k in enumerate(("cap_inh", "cap_prm", "cap_eff", "cap_bnd")):
                 out[k] = v[2 * i] | v[2 * i + 1] << 32  # cap[0] is the low word
-    if abi.STAT in task and groups & Group.STAT:
+    if abi.STAT in task:
         s = _fields(abi.TaskDiagStat, task[abi.STAT])
-        out.update({k: s[k] for k in ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime",
-                                      "cstime")}, nlwp=s["threads"])
+        if groups & Group.STAT:
+            out.update({k: s[k] for k in ("utime", "stime", "cutime", "cstime")}, nlwp=s["threads"])
+        if groups & Group.FAULTS:
+            out.update({k: s[k] for k in ("minflt", "cminflt", "majflt", "cmajflt")})
     if abi.STATM in task and groups & Group.STATM:
         s = _fields(abi.TaskDiagStatm, task[abi.STATM])
         out.update({k + "_pages": s[k] for k in ("size", "resident", "shared", "text", "lib", "data", "dirty")})
@@ -86,8 +88,9 @@ def expected(task: dict, groups: Group) -> dict:
     if abi.SCHED in task:
         s = _fields(abi.TaskDiagSched, task[abi.SCHED])
         if groups & Group.SCHED:
-            out.update(priority=s["prio"], nice=s["nice"], policy=s["policy"], rtprio=s["rt_priority"],
-                       processor=s["processor"], flags=s["flags"], start_time=s["start_time"])
+            out.update(priority=s["prio"], nice=s["nice"], flags=s["flags"], start_time=s["start_time"])
+        if groups & Group.POLICY:
+            out.update(policy=s["policy"], rtprio=s["rt_priority"], processor=s["processor"])
         if groups & Group.CTXSW:
             out.update(nvcsw=s["nvcsw"], nivcsw=s["nivcsw"])
     if abi.TTY in task and groups & Group.TTY:

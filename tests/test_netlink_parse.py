@@ -88,8 +88,8 @@ def vma_attr(n: int):
     return nlattr(abi.VMA, recs)
 
 
-GROUPS = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.MEM | Group.VMPARTS | Group.SCHED | \
-    Group.CTXSW | Group.TTY | Group.CMDLINE
+GROUPS = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.FAULTS | Group.MEM | Group.VMPARTS | \
+    Group.SCHED | Group.POLICY | Group.CTXSW | Group.TTY | Group.CMDLINE
 
 
 def full(tid, tgid, flags=0, cmd=b"/usr/bin/x\0-v\0", extra=()):

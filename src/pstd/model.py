@@ -42,14 +42,16 @@ class Group(Flags):
     VMA_STAT = 1 << 3
     """Per-mapping page statistics."""
     STAT = 1 << 4
-    """Fault counters, cpu times, thread count."""
+    """Cpu times (own and of waited-for children), thread count.  The module's STAT attribute
+    also carries FAULTS's fields."""
     STATM = 1 << 5
     """Memory sizes in pages."""
     CMDLINE = 1 << 6
     """The argument vector."""
     # Groups beyond the seed's; kept in step with the module's uapi ids 7+ by the netlink backend.
     SCHED = 1 << 7
-    """Priority, nice, policy, rt priority, processor, task flags, start time."""
+    """Priority, nice, task flags, start time.  The module's SCHED attribute also carries
+    POLICY's and CTXSW's fields."""
     TTY = 1 << 8
     """Controlling terminal and foreground process group."""
     MEM = 1 << 9
@@ -99,6 +101,14 @@ class Group(Flags):
     CTXSW = 1 << 46
     """Voluntary and involuntary context switches.  The module sends them with SCHED; procfs
     has them only in /proc/PID/status, so they have a group of their own there."""
+    FAULTS = 1 << 49
+    """Minor and major page faults, own and of waited-for children.  The module sends them
+    with STAT; apart so that the records of queries that show none (aux, -ef, -l) leave four
+    numbers of /proc/PID/stat unparsed."""
+    POLICY = 1 << 50
+    """Scheduling policy, real-time priority and the processor last run on.  The module sends
+    them with SCHED; apart because /proc/PID/stat has them last: a query without them (aux,
+    -ef) splits that line after its 22nd field instead of its 39th."""
 
 
 _NUM = (int,)
@@ -125,11 +135,13 @@ class Task:
         Group.OWNER: ("euid", "egid"),
         Group.CRED: ("ruid", "suid", "fsuid", "rgid", "sgid", "fsgid"),
         Group.CAPS: ("cap_inh", "cap_prm", "cap_eff", "cap_bnd"),
-        Group.STAT: ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp"),
+        Group.STAT: ("utime", "stime", "cutime", "cstime", "nlwp"),
+        Group.FAULTS: ("minflt", "cminflt", "majflt", "cmajflt"),
         Group.STATM: ("size_pages", "resident_pages", "shared_pages", "text_pages", "lib_pages",
                       "data_pages", "dirty_pages"),
         Group.CMDLINE: ("cmdline",),
-        Group.SCHED: ("priority", "nice", "policy", "rtprio", "processor", "flags", "start_time"),
+        Group.SCHED: ("priority", "nice", "flags", "start_time"),
+        Group.POLICY: ("policy", "rtprio", "processor"),
         Group.TTY: ("tty", "tpgid"),
         Group.MEM: ("vsize", "rss_pages", "vm_lck_kb", "vm_rss_kb", "vm_size_kb"),
         # Split off MEM so that a common query (aux: VSZ, RSS, the L of STAT) keeps small records.

@@ -116,8 +116,8 @@ def _case(line: str):
 def test_module_serves_what_ps_needs():
     b = nl.NetlinkBackend()
     assert b.policy_ok, b.info
-    ps_groups = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.STATM | Group.CMDLINE | Group.SCHED | \
-        Group.CTXSW | Group.TTY | Group.MEM | Group.VMPARTS | Group.SIGNALS
+    ps_groups = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.FAULTS | Group.STATM | \
+        Group.CMDLINE | Group.SCHED | Group.POLICY | Group.CTXSW | Group.TTY | Group.MEM | Group.VMPARTS | Group.SIGNALS
     assert b.served == ps_groups, (b.served, b.info)
 
 

@@ -40,13 +40,16 @@ DUMP_ATTEMPTS = 3
 """Dumps tried when the kernel flags one NLM_F_DUMP_INTR (or the socket overran) before procfs answers."""
 
 _THREAD_STRATEGIES = (Strategy.ALL_THREAD, Strategy.THREAD)
-_get_stat = attrgetter(*Task.FIELDS[Group.STAT])
+_WHOLE = Group.STAT | Group.FAULTS
+"""The groups of the module's STAT attribute: a thread-group leader's row has the whole process's."""
+_WHOLE_FIELDS = Task.FIELDS[Group.STAT] + Task.FIELDS[Group.FAULTS]
+_get_stat = attrgetter(*_WHOLE_FIELDS)
 
 
 def _make_put_stat():
     # one call with one tuple store per leader instead of a setattr/getattr pair per field
     # (a thread listing's every leader row gets the whole process's STAT)
-    names = Task.FIELDS[Group.STAT]
+    names = _WHOLE_FIELDS
     g: dict = {}
     exec("def put(t, v):\n    %s = v\n" % ", ".join("t." + n for n in names), g)  # noqa: S102 - from Task.FIELDS
     return g["put"]
@@ -228,7 +231,7 @@ class NetlinkBackend:
         refill = res.refill
         if threads:
             _procfs_order(tasks)
-        if threads and plan.groups & Group.STAT and not flags:
+        if threads and plan.groups & _WHOLE and not flags:
             if not self._leader_stat(tasks, strategy, pid, refill):
                 return None
         if not self.policy_ok:
@@ -243,7 +246,7 @@ class NetlinkBackend:
     def request_flags(self, strategy: Strategy, groups: Group) -> int:
         """TASK_DIAG_REQ_* of a dump of ``groups``: in thread listings, leaders' STAT is the whole
         process's where the module takes that flag (0: a second dump supplies it)."""
-        if strategy in _THREAD_STRATEGIES and groups & Group.STAT:
+        if strategy in _THREAD_STRATEGIES and groups & _WHOLE:
             return self.info.req_flags & abi.REQ_LEADER_WHOLE
         return 0
 
@@ -271,7 +274,7 @@ class NetlinkBackend:
     def _leader_stat(self, tasks, strategy, pid, refill) -> bool:
         """Give thread-group leaders' rows the whole process's STAT (as /proc/PID/stat has it),
         from a second dump: for a module that does not accept TASK_DIAG_REQ_LEADER_WHOLE."""
-        plan = wire.Plan(Group.STAT)
+        plan = wire.Plan(_WHOLE)
         res = self._run(plan, int(Strategy.ALL if strategy == Strategy.ALL_THREAD else Strategy.ONE), pid, False)
         if res is None:
             return False
@@ -283,7 +286,7 @@ class NetlinkBackend:
             if t.tid == t.pid:
                 w = whole.get(t.pid)
                 if w is None or w.nlwp is None:  # the reply lacked STAT for it
-                    missing.append((t, Group.STAT))
+                    missing.append((t, _WHOLE))
                 else:
                     _put_stat(t, _get_stat(w))
         refill.extend(missing)

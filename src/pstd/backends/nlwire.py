@@ -65,14 +65,15 @@ _FIXED = {
                (Group.CRED, [("ruid", "I")]), (Group.OWNER, [("euid", "I")]),
                (Group.CRED, [("suid", "I"), ("fsuid", "I"), ("rgid", "I")]), (Group.OWNER, [("egid", "I")]),
                (Group.CRED, [("sgid", "I"), ("fsgid", "I")])],
-    abi.STAT: [(Group.STAT, [("minflt", "Q"), ("cminflt", "Q"), ("majflt", "Q"), ("cmajflt", "Q"),
-                             ("utime", "Q"), ("stime", "Q"), ("cutime", "Q"), ("cstime", "Q"),
+    abi.STAT: [(Group.FAULTS, [("minflt", "Q"), ("cminflt", "Q"), ("majflt", "Q"), ("cmajflt", "Q")]),
+               (Group.STAT, [("utime", "Q"), ("stime", "Q"), ("cutime", "Q"), ("cstime", "Q"),
                              ("nlwp", "I")])],
     abi.STATM: [(Group.STATM, [("size_pages", "Q"), ("resident_pages", "Q"), ("shared_pages", "Q"),
                                ("text_pages", "Q"), ("lib_pages", "Q"), ("data_pages", "Q"),
                                ("dirty_pages", "Q")])],
-    abi.SCHED: [(Group.SCHED, [("priority", "i"), ("nice", "i"), ("policy", "I"), ("rtprio", "I"),
-                               ("processor", "I"), ("flags", "I"), ("start_time", "Q")]),
+    abi.SCHED: [(Group.SCHED, [("priority", "i"), ("nice", "i")]),
+                (Group.POLICY, [("policy", "I"), ("rtprio", "I"), ("processor", "I")]),
+                (Group.SCHED, [("flags", "I"), ("start_time", "Q")]),
                 (Group.CTXSW, [("nvcsw", "Q"), ("nivcsw", "Q")])],
     abi.TTY: [(Group.TTY, [("tty", "I"), ("tpgid", "i")])],
     abi.SIGNAL: [(Group.SIGNALS, [("sig_pending", "Q"), ("sig_shared", "Q"), ("sig_blocked", "Q"),
@@ -86,7 +87,8 @@ _PARTS_KB = (("vm_data_kb", 12), ("vm_stk_kb", 13), ("vm_exe_kb", 14), ("vm_lib_
 
 ATTR_OF_GROUP = {
     Group.BASE: abi.BASE, Group.CRED: abi.CRED, Group.OWNER: abi.CRED, Group.STAT: abi.STAT,
-    Group.STATM: abi.STATM, Group.CMDLINE: abi.CMDLINE, Group.SCHED: abi.SCHED, Group.CTXSW: abi.SCHED,
+    Group.FAULTS: abi.STAT, Group.STATM: abi.STATM, Group.CMDLINE: abi.CMDLINE, Group.SCHED: abi.SCHED,
+    Group.POLICY: abi.SCHED, Group.CTXSW: abi.SCHED,
     Group.TTY: abi.TTY, Group.MEM: abi.MEM, Group.VMPARTS: abi.MEM, Group.SIGNALS: abi.SIGNAL,
 }
 """The Task groups a task_diag attribute can fill, and which attribute fills each."""

@@ -29,17 +29,18 @@ def _union(groups) -> Group:
     return Group(bits)
 
 
-_STAT_GROUPS = _union((Group.BASE, Group.STAT, Group.SCHED, Group.TTY, Group.MEM, Group.ADDR))
+_STAT_GROUPS = _union((Group.BASE, Group.STAT, Group.FAULTS, Group.SCHED, Group.POLICY, Group.TTY, Group.MEM,
+                       Group.ADDR))
 _STATUS_GROUPS = _union((Group.CRED, Group.SIGNALS, Group.MEM, Group.VMPARTS, Group.SUPGROUPS, Group.CTXSW,
                          Group.CAPS))
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")
 # (group, attribute names, indices in the fields after the comm's ")") of the int fields of stat
 _STAT_INTS = (
     (Group.BASE, ("ppid", "pgid", "sid"), (1, 2, 3)),
-    (Group.STAT, ("minflt", "cminflt", "majflt", "cmajflt", "utime", "stime", "cutime", "cstime", "nlwp"),
-     (7, 8, 9, 10, 11, 12, 13, 14, 17)),
-    (Group.SCHED, ("priority", "nice", "flags", "start_time", "processor", "rtprio", "policy"),
-     (15, 16, 6, 19, 36, 37, 38)),
+    (Group.STAT, ("utime", "stime", "cutime", "cstime", "nlwp"), (11, 12, 13, 14, 17)),
+    (Group.FAULTS, ("minflt", "cminflt", "majflt", "cmajflt"), (7, 8, 9, 10)),
+    (Group.SCHED, ("priority", "nice", "flags", "start_time"), (15, 16, 6, 19)),
+    (Group.POLICY, ("processor", "rtprio", "policy"), (36, 37, 38)),
     (Group.TTY, ("tty", "tpgid"), (4, 5)),
     (Group.MEM, ("vsize", "rss_pages"), (20, 21)),
     (Group.ADDR, ("rsslim", "start_code", "end_code", "start_stack", "kstk_esp", "kstk_eip"),
@@ -89,6 +90,15 @@ def _stat_record_maker(groups: int, threads: bool):
         exec(src, g)  # noqa: S102 - generated from the tables above, no outside input
         make = _RECORD_MAKERS[(groups, threads)] = g["make"]
     return make
+
+
+def _stat_fields_needed(groups: int) -> int:
+    """How many of stat's fields after the comm the groups read (the state, 0, up to the last one)."""
+    need = 7  # BASE: the flags (index 6) tell kernel threads
+    for g, _, idx in _STAT_INTS:
+        if groups & g:
+            need = max(need, max(idx) + 1)
+    return need
 
 
 def _read_whole(fd: int, size: int) -> bytes:
@@ -554,7 +564,6 @@ class ProcfsBackend:
         append = out.append
         new = Task.__new__
         open_, read, close = os.open, os.read, os.close
-        want_stat_extra = bool(groups & (Group.STAT | Group.SCHED | Group.TTY | Group.MEM | Group.ADDR))
         record = _stat_record_maker(int(groups), threads)
         g_cred = bool(groups & Group.CRED)
         g_sig = bool(groups & Group.SIGNALS)
@@ -582,9 +591,9 @@ class ProcfsBackend:
                 keep_second = keep
             else:
                 keep_stat = keep
-        # split only as far as the groups need: BASE stops at the flags (field 9)
-        nsplit = 40 if want_stat_extra else 7
-        nmin = 39 if want_stat_extra else 7
+        # split only as far as the groups need: BASE stops at the flags (field 9), aux and -ef at the
+        # resident pages (field 24), POLICY goes on to field 41
+        nsplit = nmin = _stat_fields_needed(int(groups))
         for name, rel, tid in items:
             if keep_early is not None:
                 probe = new(Task)

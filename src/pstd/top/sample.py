@@ -35,7 +35,7 @@ class Sampler:
         """``pids``: only these (top's -p), in this order; threads of them with ``threads``.
         ``faults``: also count page faults since the last sample (0 for a task not seen before)."""
         self.backend = backend
-        self.groups = Group(groups) | Group.STAT
+        self.groups = Group(groups) | Group.STAT | (Group.FAULTS if faults else Group.NONE)
         self.threads = threads
         self.pids = list(pids)
         self.proc = proc
