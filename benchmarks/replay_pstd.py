@@ -117,6 +117,9 @@ class _RecordedSocket:
         buf[:n] = dg
         return n
 
+    def recvfrom_into(self, buf):
+        return self.recv_into(buf), (0, 0)  # the recording's datagrams are the kernel's
+
     def close(self) -> None:
         pass
 

@@ -525,11 +525,17 @@ def open_socket() -> _socket.socket:
 
 
 def _recv(s: _socket.socket, buf: bytearray) -> int:
+    """The next datagram the kernel sent to ``s``; any other sender's is dropped unread.
+
+    Any local process may send to a netlink socket's port id: one that guessed ours could
+    otherwise end a dump early (a DONE of its own: tasks hidden) or add tasks that do not exist."""
     while True:
         try:
-            return s.recv_into(buf)
+            n, (sender, _) = s.recvfrom_into(buf)
         except InterruptedError:  # pragma: no cover  (PEP 475 retries already)
             continue
+        if sender == 0:
+            return n
 
 
 def _attrs(buf, off: int, end: int) -> dict:

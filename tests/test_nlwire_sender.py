@@ -1,0 +1,48 @@
+"""The netlink wire takes only the kernel's datagrams (a real socket on the host's generic netlink)."""
+
+from __future__ import annotations
+
+import struct
+
+from pstd import taskdiag_abi as abi
+from pstd.backends import nlwire as wire
+
+
+def _spoofed_family_reply(seq: int, family_id: int) -> bytes:
+    name = b"nlctrl\0"
+    attrs = wire._NLA.pack(4 + len(name), abi.CTRL_ATTR_FAMILY_NAME) + name + b"\0" * (-len(name) % 4)
+    attrs += wire._NLA.pack(6, abi.CTRL_ATTR_FAMILY_ID) + struct.pack("=H", family_id) + b"\0\0"
+    body = abi.GENLMSGHDR.pack(1, 2, 0) + attrs  # CTRL_CMD_NEWFAMILY
+    return abi.NLMSGHDR.pack(16 + len(body), abi.GENL_ID_CTRL, 0, seq, 0) + body
+
+
+def test_a_datagram_from_another_socket_is_not_a_reply():
+    """Another local process may send to our port id: its "reply", there before the kernel's, is dropped."""
+    ours, theirs = wire.open_socket(), wire.open_socket()
+    try:
+        port = ours.getsockname()[0]
+        theirs.sendto(_spoofed_family_reply(1, 0x7777), (port, 0))
+        # nlctrl, generic netlink's own family, is there on every kernel: the kernel's answer is its id
+        assert wire.resolve_family(ours, "nlctrl") == abi.GENL_ID_CTRL
+    finally:
+        ours.close()
+        theirs.close()
+
+
+def test_a_dump_ends_only_at_the_kernel_s_done():
+    """A DONE from another sender would end a dump early (tasks hidden); it is not read at all."""
+    ours, theirs = wire.open_socket(), wire.open_socket()
+    try:
+        port = ours.getsockname()[0]
+        done = abi.NLMSGHDR.pack(20, abi.NLMSG_DONE, abi.NLM_F_MULTI, 3, 0) + struct.pack("=i", 0)
+        theirs.sendto(done, (port, 0))
+        # then a real answer from the kernel: an error for a dump of a family that does not exist
+        ours.send(wire.dump_request(0x7FFF, abi.SHOW_BASE, 0))
+        res = wire.Result()
+        buf = bytearray(wire.RECV_SIZE)
+        n = wire._recv(ours, buf)
+        wire.parse(buf, 0, n, 0x7FFF, wire.Plan(abi.SHOW_BASE), res)
+        assert res.done and res.error != 0  # the kernel's NLMSG_ERROR, not the spoofed DONE
+    finally:
+        ours.close()
+        theirs.close()
