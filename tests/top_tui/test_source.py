@@ -117,3 +117,42 @@ def test_without_a_filler_everything_is_read_of_every_task():
     src.set_groups(Group.BASE, Group.CRED)
     src.sample(False)
     assert b.groups[-1] & Group.CRED and src.lazy == Group.NONE
+
+
+def test_a_thread_row_is_filled_with_the_thread_s_own_figures():
+    """/proc/TID has the whole process's faults and times; a thread row's lazy groups come from
+    /proc/PID/task/TID, as the sample read the thread's other figures (top -H)."""
+    import os
+    import threading
+
+    from pstd.backends.procfs import ProcfsBackend
+    from pstd.model import Group
+
+    ready, done = threading.Event(), threading.Event()
+    tid = []
+
+    def work():
+        tid.append(threading.get_native_id())
+        block = bytearray(16 << 20)  # its own page faults
+        block[::4096] = b"\1" * len(block[::4096])
+        ready.set()
+        done.wait()
+
+    th = threading.Thread(target=work)
+    th.start()
+    try:
+        ready.wait()
+        src = LiveSource(Backend(), Env(), groups=Group.BASE, filler=ProcfsBackend())
+        src.set_groups(Group.BASE | Group.STAT, Group.FAULTS)
+        row = Task(os.getpid(), tid[0])
+        row.is_thread = True
+        src.fill(row)
+        with open(f"/proc/{os.getpid()}/task/{tid[0]}/stat", "rb") as f:
+            own = f.read()
+        with open(f"/proc/{os.getpid()}/stat", "rb") as f:
+            whole = f.read()
+        minflt = lambda data: int(data[data.rfind(b")") + 2:].split()[7])  # noqa: E731
+        assert row.minflt == minflt(own) and minflt(own) < minflt(whole)
+    finally:
+        done.set()
+        th.join()

@@ -239,7 +239,7 @@ def _counting(b):
 def _raw(family, strategy, target, flags):
     s = wire.open_socket()
     try:
-        res = wire.dump(s, family, wire.Plan(Group.STAT), int(strategy), target,
+        res = wire.dump(s, family, wire.Plan(Group.STAT | Group.FAULTS), int(strategy), target,
                         strategy in (Strategy.ALL_THREAD, Strategy.THREAD), flags=flags)
     finally:
         s.close()

@@ -42,20 +42,24 @@ DUMP_ATTEMPTS = 3
 _THREAD_STRATEGIES = (Strategy.ALL_THREAD, Strategy.THREAD)
 _WHOLE = Group.STAT | Group.FAULTS
 """The groups of the module's STAT attribute: a thread-group leader's row has the whole process's."""
-_WHOLE_FIELDS = Task.FIELDS[Group.STAT] + Task.FIELDS[Group.FAULTS]
-_get_stat = attrgetter(*_WHOLE_FIELDS)
+_COPIERS: dict = {}
 
 
-def _make_put_stat():
-    # one call with one tuple store per leader instead of a setattr/getattr pair per field
-    # (a thread listing's every leader row gets the whole process's STAT)
-    names = _WHOLE_FIELDS
-    g: dict = {}
-    exec("def put(t, v):\n    %s = v\n" % ", ".join("t." + n for n in names), g)  # noqa: S102 - from Task.FIELDS
-    return g["put"]
+def _whole_copier(groups: Group):
+    """``copy(leader, whole)``: the fields of ``groups`` (of STAT, FAULTS) from the process's record
+    to its leader's row, in one call with one tuple store (a thread listing's every leader row)."""
+    key = int(groups & _WHOLE)
+    copy = _COPIERS.get(key)
+    if copy is None:
+        names = tuple(n for g in (Group.STAT, Group.FAULTS) if key & g for n in Task.FIELDS[g])
+        get = attrgetter(*names)
+        g: dict = {"get": get}
+        targets = ", ".join("t." + n for n in names) + ("," if len(names) == 1 else "")
+        exec("def copy(t, w):\n    %s = get(w)\n" % targets, g)  # noqa: S102 - from Task.FIELDS
+        copy = _COPIERS[key] = g["copy"]
+    return copy
 
 
-_put_stat = _make_put_stat()
 _HIDEPID_WORDS = {b"0": 0, b"off": 0, b"1": 1, b"noaccess": 1, b"2": 2, b"invisible": 2, b"4": 4,
                   b"ptraceable": 4}
 
@@ -232,7 +236,7 @@ class NetlinkBackend:
         if threads:
             _procfs_order(tasks)
         if threads and plan.groups & _WHOLE and not flags:
-            if not self._leader_stat(tasks, strategy, pid, refill):
+            if not self._leader_stat(tasks, strategy, pid, refill, plan.groups & _WHOLE):
                 return None
         if not self.policy_ok:
             tasks = self._reconcile(tasks, strategy, groups)
@@ -271,9 +275,11 @@ class NetlinkBackend:
                 return res
         return None
 
-    def _leader_stat(self, tasks, strategy, pid, refill) -> bool:
-        """Give thread-group leaders' rows the whole process's STAT (as /proc/PID/stat has it),
-        from a second dump: for a module that does not accept TASK_DIAG_REQ_LEADER_WHOLE."""
+    def _leader_stat(self, tasks, strategy, pid, refill, groups: Group = _WHOLE) -> bool:
+        """Give thread-group leaders' rows the whole process's STAT and FAULTS (those of ``groups``,
+        as /proc/PID/stat has them), from a second dump: for a module that does not accept
+        TASK_DIAG_REQ_LEADER_WHOLE."""
+        copy = _whole_copier(groups)
         plan = wire.Plan(_WHOLE)
         res = self._run(plan, int(Strategy.ALL if strategy == Strategy.ALL_THREAD else Strategy.ONE), pid, False)
         if res is None:
@@ -286,9 +292,9 @@ class NetlinkBackend:
             if t.tid == t.pid:
                 w = whole.get(t.pid)
                 if w is None or w.nlwp is None:  # the reply lacked STAT for it
-                    missing.append((t, _WHOLE))
+                    missing.append((t, groups))
                 else:
-                    _put_stat(t, _get_stat(w))
+                    copy(t, w)
         refill.extend(missing)
         return True
 

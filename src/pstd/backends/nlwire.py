@@ -518,6 +518,9 @@ def open_socket() -> _socket.socket:
     s = _socket.socket(_socket.AF_NETLINK, _socket.SOCK_RAW | _socket.SOCK_CLOEXEC, abi.NETLINK_GENERIC)
     try:
         s.bind((0, 0))
+        # connected to the kernel: the kernel refuses another socket's datagrams to this one
+        # (ECONNREFUSED to its sender), and _recv drops any that arrive all the same
+        s.connect((0, 0))
     except OSError:
         s.close()
         raise
@@ -527,8 +530,10 @@ def open_socket() -> _socket.socket:
 def _recv(s: _socket.socket, buf: bytearray) -> int:
     """The next datagram the kernel sent to ``s``; any other sender's is dropped unread.
 
-    Any local process may send to a netlink socket's port id: one that guessed ours could
-    otherwise end a dump early (a DONE of its own: tasks hidden) or add tasks that do not exist."""
+    A process with CAP_NET_ADMIN may send to a generic netlink socket's port id: one that guessed
+    ours could otherwise end a dump early (a DONE of its own: tasks hidden) or add tasks that do
+    not exist.  open_socket's connect() already has the kernel refuse them; this is the check
+    that does not depend on it."""
     while True:
         try:
             n, (sender, _) = s.recvfrom_into(buf)

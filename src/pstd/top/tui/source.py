@@ -95,7 +95,15 @@ class LiveSource:
         from pstd.model import Strategy, Task
 
         try:
-            got = self.filler.dump(Strategy.ONE, lazy, pid=task.tid)
+            if task.is_thread and task.tid != task.pid:
+                # a thread's own figures are in /proc/PID/task/TID (/proc/TID has its process's
+                # faults, times and io): procfs's fill reads that directory for a thread row
+                procfs = getattr(self.filler, "procfs", self.filler)
+                probe = Task.__new__(Task)
+                probe.pid, probe.tid, probe.is_thread = task.pid, task.tid, True
+                got = procfs.fill([probe], lazy)
+            else:
+                got = self.filler.dump(Strategy.ONE, lazy, pid=task.tid)
         except Exception:  # a row drawn with what the sample has beats a screen that ends
             return
         src = next((t for t in got if t.tid == task.tid), None)
