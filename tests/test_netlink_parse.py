@@ -89,7 +89,7 @@ def vma_attr(n: int):
 
 
 GROUPS = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.FAULTS | Group.MEM | Group.VMPARTS | \
-    Group.SCHED | Group.POLICY | Group.CTXSW | Group.TTY | Group.CMDLINE
+    Group.SCHED | Group.POLICY | Group.CTXSW | Group.TTY | Group.CMDLINE | Group.COMM
 
 
 def full(tid, tgid, flags=0, cmd=b"/usr/bin/x\0-v\0", extra=()):
@@ -234,34 +234,40 @@ def test_omitted_group_is_named_for_that_task_only():
     assert t.pid == 9 and g == Group.OWNER | Group.CRED | Group.CAPS | Group.CMDLINE
 
 
-def test_partial_comm_is_read_from_procfs():
+@pytest.mark.parametrize("comm", [Group.COMM, Group.NONE])
+def test_partial_comm_is_read_from_procfs_when_comm_is_asked_for(comm):
     kw = task_msg(30, 30, [base(30, 30, 2, b"kworker/0:1", bflags=abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER
                                 | abi.BASE_F_COMM_PARTIAL)])
-    res = parse_all([kw + done()], Group.BASE)
-    assert [t.pid for t in res.names] == [30] and not res.refill
+    res = parse_all([kw + done()], Group.BASE | comm)
+    assert [t.pid for t in res.names] == ([30] if comm else []) and not res.refill
+    assert [t.comm for t in res.tasks] == ["kworker/0:1"]
 
 
+@pytest.mark.parametrize("comm", [Group.COMM, Group.NONE])
 @pytest.mark.parametrize("groups", [Group.BASE, GROUPS])
-def test_kernel_workers_among_other_tasks_stay_on_the_generated_path(groups):
-    """A worker's partial comm is of the common shape: named for procfs, with no second check of
-    the rest of its buffer (Group.BASE: one message size, the column-checked path; GROUPS: the loop)."""
+def test_kernel_workers_among_other_tasks_stay_on_the_generated_path(groups, comm):
+    """A worker's partial comm is of the common shape: named for procfs (when the query shows
+    names), with no second check of the rest of its buffer (Group.BASE: one message size, the
+    column-checked path; GROUPS: the loop)."""
+    groups = groups & ~Group.COMM | comm
     msgs = [shaped(p, groups, bflags=abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER | abi.BASE_F_COMM_PARTIAL
                    if p in (3, 6) else 0) for p in range(1, 9)]
     res, calls = _counting_parse([b"".join(msgs), done()], groups)
     assert calls == [True] * 8
-    assert [t.pid for t in res.names] == [3, 6] and [t.pid for t in res.tasks] == list(range(1, 9))
+    assert [t.pid for t in res.names] == ([3, 6] if comm else []) and [t.pid for t in res.tasks] == list(range(1, 9))
     fast, general = _parse_both([b"".join(msgs), done()], groups)
     assert fast == general
 
 
-def test_partial_comm_is_remembered_over_cont():
+@pytest.mark.parametrize("comm", [Group.COMM, Group.NONE])
+def test_partial_comm_is_remembered_over_cont(comm):
     """COMM_PARTIAL comes in the first message of a CONT sequence; the task is named when it ends."""
     first = task_msg(31, 31, [base(31, 31, 2, b"kworker/1:2", bflags=abi.BASE_F_KTHREAD | abi.BASE_F_COMM_PARTIAL)],
                      flags=abi.FLAG_CONT)
     last = task_msg(31, 31, [cmdline(b"")])
     for datagrams in ([first + last + done()], [first, last + done()]):
-        res = parse_all(datagrams, Group.BASE | Group.CMDLINE)
-        assert [t.pid for t in res.names] == [31] and not res.refill
+        res = parse_all(datagrams, Group.BASE | Group.CMDLINE | comm)
+        assert [t.pid for t in res.names] == ([31] if comm else []) and not res.refill
 
 
 # ------------------------------------------------------------------ errors and interruptions
@@ -542,13 +548,23 @@ def test_backend_reads_a_kernel_workers_name_from_procfs_and_nothing_else(fake_p
     other = task_msg(32, 32, [base(32, 32, 2, b"kworker/1:1", bflags=flags), stat()])
     b, calls = backend(fake_proc, monkeypatch, [[full(100, 100) + kw + gone + other + done()]])
     monkeypatch.setattr(b.procfs, "fill", None)  # no other file is read
-    tasks = b.dump(Strategy.ALL, Group.STAT)
+    tasks = b.dump(Strategy.ALL, Group.STAT | Group.COMM)
     # 31 has exited (procfs has no stat for it); 32's pid is another process's now
     assert [t.pid for t in tasks] == [100, 30]
     (t,) = [t for t in tasks if t.pid == 30]
     # the name from stat, everything else from the reply (stat() says 150 ticks, the file 7)
     assert t.comm == "kworker/0:1-events (x)" and t.utime == 150 and t.kthread
     assert len(calls) == 1
+
+
+def test_backend_reads_no_name_back_when_no_column_shows_one(fake_proc, monkeypatch):
+    flags = abi.BASE_F_KTHREAD | abi.BASE_F_WQ_WORKER | abi.BASE_F_COMM_PARTIAL
+    kw = task_msg(30, 30, [base(30, 30, 2, b"kworker/0:1", bflags=flags), stat()])
+    b, calls = backend(fake_proc, monkeypatch, [[full(100, 100) + kw + done()]])
+    monkeypatch.setattr(b.procfs, "fill", None)
+    monkeypatch.setattr(b.procfs, "comms", None)  # no file at all: 30 has no /proc entry here
+    tasks = b.dump(Strategy.ALL, Group.STAT)
+    assert [(t.pid, t.comm, t.utime) for t in tasks] == [(100, "sleep", 150), (30, "kworker/0:1", 150)]
 
 
 def test_backend_redoes_an_interrupted_dump(fake_proc, monkeypatch):

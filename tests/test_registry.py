@@ -114,7 +114,7 @@ def test_groups_of_each_selection_kind():
     assert _query("-s", "1", "-o", "pid").show_flags == Group.BASE
     assert _query("--ppid", "1", "-o", "pid").show_flags == Group.BASE
     assert _query("-t", "-", "-o", "pid").show_flags == Group.BASE | Group.TTY
-    assert _query("-C", "sh", "-o", "pid").show_flags == Group.BASE
+    assert _query("-C", "sh", "-o", "pid").show_flags == Group.BASE | Group.COMM
     # plain ps: the simple selection table compares euid and tty with the caller's
     assert _query("-o", "pid").show_flags == Group.BASE | Group.OWNER | Group.TTY
     assert _query("x", "-o", "pid").show_flags == Group.BASE | Group.OWNER | Group.TTY
@@ -170,3 +170,56 @@ def test_sort_items_against_procps_table():
     for item, values in by_item.items():
         assert len(values) == 1 and None not in values, item
     assert len({next(iter(v)) for v in by_item.values()}) == len(by_item)
+
+
+class _NameReads(Exception):
+    pass
+
+
+def _tracing_task(values, **over):
+    """A record holding ``values`` (a live task's every field) whose comm raises when read."""
+    from pstd.model import Task
+
+    class Tracing(Task):
+        @property
+        def comm(self):
+            raise _NameReads
+
+    t = Tracing(values["pid"], values["tid"])
+    for k, v in {**values, **over}.items():
+        if k not in ("pid", "tid", "comm"):
+            setattr(t, k, v)
+    return t
+
+
+def test_a_column_declares_comm_exactly_when_it_shows_the_name():
+    """COMM decides whether the netlink backend reads kernel workers' full names back from /proc:
+    every column whose text or sort value reads ``comm`` (for some task: a kernel thread, an
+    empty command line, BSD c) declares it, and no other column does."""
+    from pstd.backends.procfs import ProcfsBackend
+    from pstd.model import Strategy
+    from pstd.plainclass import replace
+
+    every = Group(0)
+    for g in Group:
+        every |= g
+    (me,) = ProcfsBackend().dump(Strategy.ONE, every, os.getpid())
+    values = me.values()
+    variants = [dict(), dict(kthread=True, cmdline=b""), dict(cmdline=b""), dict(state="Z", cmdline=b"")]
+    base = C.FormatContext(now=1e9, boot_time=9e8, uptime=1e5, clock_ticks=100, page_size=4096,
+                           mem_total_kb=10**6, pid_max=32768)
+    contexts = [base, replace(base, bsd_c=True)]
+    reads, declares = set(), set()
+    for name, col in C.REGISTRY.items():
+        if col.groups & Group.COMM:
+            declares.add(name)
+        calls = [col.format, lambda t, c: col.cell(t, c, 300)] + ([col.value] if col.value else [])
+        for over in variants:
+            for c in contexts:
+                for call in calls:
+                    try:
+                        call(_tracing_task(values, **over), c)
+                    except _NameReads:
+                        reads.add(name)
+    assert {"comm", "args", "fname"} <= reads
+    assert reads == declares

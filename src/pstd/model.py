@@ -109,6 +109,10 @@ class Group(Flags):
     """Scheduling policy, real-time priority and the processor last run on.  The module sends
     them with SCHED; apart because /proc/PID/stat has them last: a query without them (aux,
     -ef) splits that line after its 22nd field instead of its 39th."""
+    COMM = 1 << 51
+    """The command name as /proc spells it.  BASE always has a comm; the module's is the task's
+    16 bytes, which /proc spells longer for a kernel worker ("kworker/0:1-events"), and only with
+    COMM does the netlink backend read those names back from /proc.  No fields of its own."""
 
 
 _NUM = (int,)

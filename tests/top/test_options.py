@@ -81,7 +81,7 @@ def test_groups_follow_the_fields_shown():
     from pstd.model import Group
 
     g = fields.groups_for(fields.DEFAULT + ("%CPU",))
-    assert g == Group.BASE | Group.OWNER | Group.SCHED | Group.STAT | Group.STATM
+    assert g == Group.BASE | Group.COMM | Group.OWNER | Group.SCHED | Group.STAT | Group.STATM
     q = parse("-c")
     assert fields.groups_for(("PID", "COMMAND"), q) & Group.CMDLINE
     assert not fields.groups_for(("PID", "%CPU"), q) & Group.CMDLINE   # COMMAND cut off: no cmdline

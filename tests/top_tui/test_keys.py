@@ -474,7 +474,7 @@ def test_the_source_is_asked_only_for_what_is_shown():
 
     async def s(pilot, app):
         src = app.source
-        assert src.groups == Group.BASE | Group.STAT and src.lazy == Group.NONE
+        assert src.groups == Group.BASE | Group.COMM | Group.STAT and src.lazy == Group.NONE
         await pilot.press("c")  # the command line of the rows drawn only
         assert src.lazy == Group.CMDLINE and not src.groups & Group.CMDLINE
         await pilot.press("c")
@@ -498,7 +498,7 @@ def test_default_columns_read_stat_of_every_task_and_the_rest_of_the_rows_drawn(
 
     async def s(pilot, app):
         src = app.source
-        assert src.groups == Group.BASE | Group.STAT
+        assert src.groups == Group.BASE | Group.COMM | Group.STAT
         assert src.lazy == Group.OWNER | Group.STATM | Group.SCHED
         assert 0 < src.fills <= 3 * (app.table.size.height - 1) and len(app.table.rows) == 5000
     drive(s, n=5000)

@@ -356,6 +356,43 @@ def test_no_proc_pid_file_opened(no_thp, ns, tmp_path):
     assert not hits, f"pstd on netlink opened {hits[:10]}"
 
 
+def _long_worker_names() -> set:
+    """Pids of the kernel workers whose /proc comm is longer than the task's own 15 bytes."""
+    out = set()
+    for n in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{n}/stat", "rb") as f:
+                line = f.read()
+        except OSError:
+            continue
+        name = line[line.find(b"(") + 1:line.rfind(b")")]
+        if name.startswith(b"kworker/") and len(name) > 15:
+            out.add(int(n))
+    return out
+
+
+def test_kernel_workers_names_are_read_back_only_for_queries_showing_names(tmp_path):
+    """Outside the fixture's namespace, among the kernel's workers: a query that shows no name
+    (``ax -o pid,ppid``) opens no /proc/PID file; one that does reads those workers' stat."""
+    strace = subprocess.run(["sh", "-c", "command -v strace"], capture_output=True, text=True).stdout.strip()
+    assert strace, "strace is not installed (scripts/bootstrap --test installs it)"
+    workers = _long_worker_names()
+    assert workers, "no kernel worker with a long name: the test shows nothing"
+    opened = {}
+    for args in (["ax", "-o", "pid,ppid"], ["-e", "-o", "pid,comm"]):
+        log, out = tmp_path / "trace", tmp_path / "out"
+        prog = _script(tmp_path / "pstd-commands", _STRACED.format(
+            python=sys.executable, src=str(CHECKOUT / "src"), out=str(out), commands=[args]))
+        r = subprocess.run([strace, "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", str(log), prog],
+                           capture_output=True, timeout=600)
+        assert r.returncode == 0, r.stderr[-1000:]
+        assert out.read_bytes().count(b"\n") > 50
+        opened[args[-1]] = {int(p) for p in re.findall(r'"/proc/(\d+)/', log.read_text())}
+    assert not opened["pid,ppid"], sorted(opened["pid,ppid"])[:10]
+    # workers come and go: some of those listed before the run were read back by it
+    assert opened["pid,comm"] & workers
+
+
 # ------------------------------------------------------------------ choice and fallbacks
 
 def _pstd(*args, env=None):

@@ -90,6 +90,7 @@ ATTR_OF_GROUP = {
     Group.FAULTS: abi.STAT, Group.STATM: abi.STATM, Group.CMDLINE: abi.CMDLINE, Group.SCHED: abi.SCHED,
     Group.POLICY: abi.SCHED, Group.CTXSW: abi.SCHED,
     Group.TTY: abi.TTY, Group.MEM: abi.MEM, Group.VMPARTS: abi.MEM, Group.SIGNALS: abi.SIGNAL,
+    Group.COMM: abi.BASE,
 }
 """The Task groups a task_diag attribute can fill, and which attribute fills each."""
 if _LITTLE:
@@ -127,6 +128,8 @@ class Plan:
         self.mem = bool(self.groups & Group.MEM)
         self.parts = bool(self.groups & Group.VMPARTS)
         self.cmdline = bool(self.groups & Group.CMDLINE)
+        self.names = bool(self.groups & Group.COMM)
+        """Whether kernel workers' partial comms go to Result.names (to be read back from /proc)."""
         self.attr_groups = {}
         """attribute bit -> the Task groups that need it (to name what a task's reply lacks)."""
         for g, attr in ATTR_OF_GROUP.items():
@@ -236,7 +239,8 @@ def _generate_fast(plan: Plan, family: int, threads: bool):
                 pre += ["c = CG(%s[%d])" % (v, idx + 4), "if c is None:", "    c = comm_text(%s[%d])" % (v, idx + 4)]
                 # a kernel worker's comm (procfs spells it in full) is named in the record's loop,
                 # not sent to the general one: those tasks sit among the others
-                post += ["if %s[%d] & %d:" % (v, idx + 5, abi.BASE_F_COMM_PARTIAL), "    names(t)"]
+                if plan.names:
+                    post += ["if %s[%d] & %d:" % (v, idx + 5, abi.BASE_F_COMM_PARTIAL), "    names(t)"]
                 items += [("ppid", "%s[%d]" % (v, idx)), ("sid", "%s[%d]" % (v, idx + 1)),
                           ("pgid", "%s[%d]" % (v, idx + 2)), ("state", "S[%s[%d]]" % (v, idx + 3)),
                           ("comm", "c"),
@@ -373,7 +377,8 @@ class Result:
         reader, a sequence that ended without its data)."""
         self.names: list = []
         """Tasks whose comm procfs spells otherwise (a kernel worker's name with what it works
-        on, beyond the 15 bytes of the task's own): /proc/PID/stat has the text."""
+        on, beyond the 15 bytes of the task's own): /proc/PID/stat has the text.  Only of a
+        plan with COMM."""
         self.done = False
         self.error = 0
         self.intr = False
@@ -486,7 +491,7 @@ def parse(buf, start: int, end: int, family: int, plan: Plan, res: Result, threa
                 else:
                     if seen & want != want:
                         res.refill.append((t, plan.missing(seen)))
-                    if seen & _SEEN_PARTIAL_COMM:
+                    if seen & _SEEN_PARTIAL_COMM and plan.names:
                         res.names.append(t)
                 append(t)
         elif typ == abi.NLMSG_DONE:

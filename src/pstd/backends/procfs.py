@@ -29,8 +29,9 @@ def _union(groups) -> Group:
     return Group(bits)
 
 
-_STAT_GROUPS = _union((Group.BASE, Group.STAT, Group.FAULTS, Group.SCHED, Group.POLICY, Group.TTY, Group.MEM,
-                       Group.ADDR))
+# COMM: stat's comm is /proc's spelling of the name, the one COMM asks for
+_STAT_GROUPS = _union((Group.BASE, Group.COMM, Group.STAT, Group.FAULTS, Group.SCHED, Group.POLICY, Group.TTY,
+                       Group.MEM, Group.ADDR))
 _STATUS_GROUPS = _union((Group.CRED, Group.SIGNALS, Group.MEM, Group.VMPARTS, Group.SUPGROUPS, Group.CTXSW,
                          Group.CAPS))
 _NS_KINDS = ("cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts")

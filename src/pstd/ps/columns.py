@@ -145,7 +145,7 @@ PO, TO, ET, AN = "PO", "TO", "ET", "AN"
 G, NONE = Group, Group.NONE
 B, CR, ST, SC, TT, MEM = Group.BASE, Group.CRED, Group.STAT, Group.SCHED, Group.TTY, Group.MEM
 AD, VP, OW = Group.ADDR, Group.VMPARTS, Group.OWNER
-FL, PL = Group.FAULTS, Group.POLICY
+FL, PL, CM = Group.FAULTS, Group.POLICY, Group.COMM
 
 
 def _d(names, header, width, align, scope, groups, fmt, value, room=None, **flags):
@@ -173,7 +173,7 @@ _DEFS = (
     _d("ag_nice", "AGNI", 4, RIGHT, AN, G.AUTOGROUP, F.f_agnice, V.autogrp_nice),
     _d("alarm", "ALARM", 5, RIGHT, AN, NONE, None, None),
     _d("argc", "ARGC", 4, RIGHT, PO, NONE, None, None),
-    _d("args command", "COMMAND", 27, UNLIMITED, PO, B | G.CMDLINE, F.f_args, V.cmdline,
+    _d("args command", "COMMAND", 27, UNLIMITED, PO, B | CM | G.CMDLINE, F.f_args, V.cmdline,
        room=True, forest=True, command=True),
     _d("atime cputime time", "TIME", 8, RIGHT, ET, ST, F.f_time, V.time_all),
     _d("blocked sig_block sigmask", "BLOCKED", 9, SIGNAL, TO, G.SIGNALS, F.f_sigmask, V.sigblocked),
@@ -188,10 +188,10 @@ _DEFS = (
     _d("class", "CLS", 3, LEFT, TO, PL, F.f_class, V.sched_class),
     _d("cls", "CLS", 3, RIGHT, TO, PL, F.f_class, V.sched_class),
     _d("cmaj_flt", "-", 1, RIGHT, AN, NONE, None, None),
-    _d("cmd", "CMD", 27, UNLIMITED, PO, B | G.CMDLINE, F.f_args, V.cmdline, room=True, forest=True, command=True),
+    _d("cmd", "CMD", 27, UNLIMITED, PO, B | CM | G.CMDLINE, F.f_args, V.cmdline, room=True, forest=True, command=True),
     _d("cmin_flt", "-", 1, RIGHT, AN, NONE, None, None),
     _d("cnswap", "-", 1, RIGHT, AN, NONE, None, None),
-    _d("comm ucomm", "COMMAND", 15, UNLIMITED, PO, B, F.f_comm, V.cmd, room=True, forest=True, command=True),
+    _d("comm ucomm", "COMMAND", 15, UNLIMITED, PO, B | CM, F.f_comm, V.cmd, room=True, forest=True, command=True),
     _d("context", "CONTEXT", 31, LEFT, ET, B | G.LABEL, F.f_context, V.id_tgid),
     _d("cp", "CP", 3, RIGHT, ET, ST | SC, F.f_cp, V.utilization),
     _d("cpu", "CPU", 3, RIGHT, AN, NONE, None, None),
@@ -222,7 +222,7 @@ _DEFS = (
     _d("f flag flags", "F", 1, RIGHT, ET, SC, F.f_flag, V.flags),
     _d("fgid", "FGID", 5, RIGHT, ET, CR | SC, F._id("fsgid"), V.flags, fetches=(V.id_fgid,)),
     _d("fgroup", "FGROUP", 8, USER, ET, CR, F.f_fgroup, V.id_fgroup, room=True),
-    _d("fname", "COMMAND", 8, LEFT, PO, B, F.f_fname, V.cmd, room=True, forest=True),
+    _d("fname", "COMMAND", 8, LEFT, PO, B | CM, F.f_fname, V.cmd, room=True, forest=True),
     _d("fsgid", "FSGID", 5, RIGHT, ET, CR, F._id("fsgid"), V.id_fgid),
     _d("fsgroup", "FSGROUP", 8, USER, ET, CR, F.f_fgroup, V.id_fgroup, room=True),
     _d("fsuid", "FSUID", 5, RIGHT, ET, CR, F._id("fsuid"), V.id_fuid),
@@ -383,7 +383,7 @@ _DEFS = (
     _d("tt tty", "TT", 8, LEFT, PO, TT, F.f_tty, V.tty_name),
     _d("tty4", "TTY", 4, LEFT, PO, TT, F.f_tty4, V.tty_name, fetches=()),
     _d("u_procp", "UPROCP", 6, RIGHT, AN, NONE, None, None),
-    _d("ucmd", "CMD", 15, UNLIMITED, PO, B, F.f_comm, V.cmd, room=True, forest=True, command=True),
+    _d("ucmd", "CMD", 15, UNLIMITED, PO, B | CM, F.f_comm, V.cmd, room=True, forest=True, command=True),
     _d("uid", "UID", 5, RIGHT, ET, OW, F._id("euid"), V.id_euid),
     _d("uid_hack", "UID", 8, USER, ET, OW, F.f_euser, V.id_euser, room=True),
     _d("umask", "UMASK", 5, RIGHT, AN, NONE, None, None),

@@ -26,7 +26,7 @@ _KIND_ATTR = {"pid": "pid", "quick_pid": "pid", "ppid": "ppid", "pgrp": "pgid", 
 """Selection list kind -> the Task attribute it matches."""
 
 KIND_GROUPS = {"pid": Group.BASE, "quick_pid": Group.BASE, "ppid": Group.BASE, "pgrp": Group.BASE,
-               "sess": Group.BASE, "comm": Group.BASE, "tty": Group.TTY, "euid": Group.OWNER,
+               "sess": Group.BASE, "comm": Group.BASE | Group.COMM, "tty": Group.TTY, "euid": Group.OWNER,
                "ruid": Group.CRED, "egid": Group.OWNER, "rgid": Group.CRED}
 """Selection list kind (as the parser names it) -> the data groups its match reads."""
 

@@ -408,7 +408,9 @@ def width_of(f: Field, frame: Frame) -> int:
 
 def groups_for(names, query=None) -> Group:
     """The data groups the fields ``names`` read, plus what the query itself needs."""
-    g = Group.BASE | Group.STAT  # state and cpu ticks: every frame counts and samples them
+    # state and cpu ticks: every frame counts and samples them; the name: the -c toggle and the
+    # command-line fallback show it whatever the fields
+    g = Group.BASE | Group.COMM | Group.STAT
     for n in names:
         f = FIELDS.get(n)
         if f is not None:

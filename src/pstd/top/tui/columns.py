@@ -144,7 +144,9 @@ def width_of(col: Column, pid_width: int) -> int:
 
 def groups_for(columns, cmdline: bool = False) -> Group:
     """What a refresh must read for ``columns``; top's COMMAND adds the command line with ``cmdline``."""
-    g = Group.BASE | Group.STAT  # state counts and cpu deltas: every refresh needs them of every task
+    # state counts and cpu deltas: every refresh needs them of every task; the name (COMM):
+    # search, kill and details name the task whatever the columns
+    g = Group.BASE | Group.COMM | Group.STAT
     for c in columns:
         g |= c.groups
         if cmdline and c.name == "COMMAND":
