@@ -259,6 +259,11 @@ def test_split_read_gives_the_records_of_a_single_reader():
     sleepers = [subprocess.Popen(["sleep", "60"]) for _ in range(4)]
     ours = {p.pid for p in sleepers}
     try:
+        # each one past its exec (a dump between fork and exec sees the forked interpreter)
+        deadline = time.monotonic() + 30
+        while any(open(f"/proc/{p}/cmdline", "rb").read() != b"sleep\x0060\x00" for p in ours):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         threads_before = threading.active_count()
         for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
             a = one.dump(strategy, groups)
