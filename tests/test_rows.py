@@ -6,6 +6,8 @@ import io
 import os
 import sys
 
+import pytest
+
 import pstd.backends.procfs as P
 from pstd.env import Environment
 from pstd.model import Group, Strategy, Task
@@ -13,6 +15,7 @@ from pstd.ps.main import run
 from pstd.ps.parser import parse
 from pstd.ps.render import render_text
 from pstd.ps.rows import PROCESS, THREAD, Row, Rows, rows
+from test_conformance import fake_proc  # noqa: F401 - a fixture: a /proc of two processes and a thread
 
 
 def _env():
@@ -199,3 +202,84 @@ def test_m_mode_keeps_its_selection_to_itself():
     out, backend, _ = listing(["-s", "4", "-m", "-o", "pid,tid"], tasks)
     assert backend.keeps == [(None, None)]
     assert [(r.task.pid, r.task.tid) for r in out] == [(4, 4), (4, 4), (4, 5)]
+
+
+# ------------------------------------------------------------------ listings printed as read
+
+class ChunkedBackend(FakeBackend):
+    """FakeBackend that also lists in chunks of ``size``, applying the selection it is handed."""
+
+    def __init__(self, tasks, size=2):
+        super().__init__(tasks)
+        self.size = size
+        self.chunk_calls = 0
+
+    def dump_chunks(self, strategy, groups, keep=None, keep_groups=None):
+        self.chunk_calls += 1
+        kept = [t for t in self.tasks if keep is None or keep(t)]
+        for i in range(0, len(kept), self.size):
+            yield kept[i:i + self.size]
+
+
+def _ctx():
+    from pstd.ps.columns import FormatContext
+
+    return FormatContext(now=0, boot_time=0, uptime=0, clock_ticks=100, page_size=4096, mem_total_kb=1,
+                         pid_max=32768)
+
+
+@pytest.mark.parametrize("args", [["-e", "-o", "pid,comm"], ["-e", "--headers", "-o", "pid,ppid"],
+                                  ["-s", "3,5", "-o", "pid,sess"], ["-u", "4242", "-o", "pid"],
+                                  ["-e", "-o", "pid,_left,_right"], ["-e", "--no-headers"]])
+@pytest.mark.parametrize("size", [1, 2, 3, 100])
+def test_a_listing_printed_in_chunks_is_the_listing_printed_whole(args, size):
+    from pstd.ps.render import render_chunks
+    from pstd.ps.rows import row_chunks
+
+    tasks = [task(p, ppid=1) for p in range(1, 12)]
+    env = _env()
+    env.terminal_size = lambda: (80, 4)  # --headers: a header every 3 lines, across chunk edges
+    query = parse(args, env)
+    whole = render_text(rows(query, FakeBackend(tasks), _ctx()), query, _ctx())
+    b = ChunkedBackend(tasks, size)
+    parts = list(render_chunks(row_chunks(query, b), query, _ctx()))
+    assert b"".join(d for d, _ in parts) == whole
+    assert sum(n for _, n in parts) == len(rows(query, FakeBackend(tasks), _ctx()))
+    # and through the program: same bytes, same status
+    outs = []
+    for backend in (FakeBackend(tasks), ChunkedBackend(tasks, size)):
+        e = _env()
+        e.terminal_size = env.terminal_size
+        outs.append((run(args, env=e, backend=backend), e.stdout.getvalue(), e.stderr.getvalue()))
+    assert outs[0] == outs[1] and outs[0][1] == whole
+
+
+@pytest.mark.parametrize("args", [["-e", "--sort=pid"], ["-ef", "--forest"], ["-e", "-m"], ["-q", "1"],
+                                  ["axjf"], ["-e", "k", "-pid"]])
+def test_a_listing_that_orders_its_rows_reads_them_all_first(args):
+    from pstd.ps.rows import row_chunks
+
+    query = parse(args, _env())
+    b = ChunkedBackend([task(1)])
+    assert row_chunks(query, b) is None
+    e = _env()
+    assert run(args, env=e, backend=b) == 0 and b.chunk_calls == 0 and b.calls
+
+
+def test_procfs_lists_in_chunks_what_it_dumps(fake_proc):
+    proc = fake_proc
+    b = P.ProcfsBackend(proc=proc)
+    groups = Group.BASE | Group.STAT | Group.OWNER | Group.CMDLINE | Group.MEM
+    fds = len(os.listdir("/proc/self/fd"))
+    for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
+        whole = [t.values() for t in b.dump(strategy, groups)]
+        for size in (1, 2, 5):
+            chunks = list(b.dump_chunks(strategy, groups, size=size))
+            assert all(0 < len(c) <= size for c in chunks)
+            assert [t.values() for c in chunks for t in c] == whole
+        kept = [t.values() for c in b.dump_chunks(strategy, groups, keep=lambda t: t.pid == 100) for t in c]
+        assert kept == [v for v in whole if v["pid"] == 100]
+    gen = b.dump_chunks(Strategy.ALL, groups, size=1)
+    next(gen)
+    gen.close()  # a caller that stops early: the /proc descriptor is closed all the same
+    assert len(os.listdir("/proc/self/fd")) == fds

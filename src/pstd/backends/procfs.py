@@ -395,15 +395,8 @@ class ProcfsBackend:
             groups |= keep_groups
         strategy = Strategy(strategy)
         sel = None if keep is None else (keep, int(keep_groups))
-        if strategy == Strategy.ALL:
-            return self._read_many([(n, n, None) for n in self._pids()], groups, False, sel)
-        if strategy == Strategy.ALL_THREAD:
-            items = []
-            for n in self._pids():
-                tids = self._tids(n)
-                # procps reads a thread-group leader's row from /proc/PID (process-wide figures)
-                items.extend((n, n if t == n else n + b"/task/" + t, t) for t in tids)
-            return self._read_many(items, groups, True, sel)
+        if strategy == Strategy.ALL or strategy == Strategy.ALL_THREAD:
+            return self._read_many(self._listed(strategy), groups, strategy == Strategy.ALL_THREAD, sel)
         if pid is None:
             raise ValueError(f"{strategy.name} needs a pid")
         p = str(int(pid)).encode()
@@ -427,6 +420,44 @@ class ProcfsBackend:
             cg = int(Group.BASE) | (int(keep_groups) if keep is not None else 0)
             return self._read_many([(n, n, None) for n in self._pids()], groups, False, (child, cg))
         raise ValueError(f"unknown strategy {strategy!r}")
+
+    def dump_chunks(self, strategy: Strategy, groups: Group, keep=None, keep_groups: Group = Group.BASE,
+                    size: int = 1024):
+        """``dump`` of ALL or ALL_THREAD, as lists of at most ``size`` tasks in dump order (a
+        generator): each list is read when the previous one has been taken, so a caller that
+        prints and drops each one holds a chunk of records at a time, not the whole listing.
+        ``keep`` is applied as in ``dump`` and, unlike there, is a promise: the lists hold only
+        the tasks it keeps."""
+        groups = Group(groups) | Group.BASE
+        if keep is not None:
+            groups |= keep_groups
+        strategy = Strategy(strategy)
+        if strategy != Strategy.ALL and strategy != Strategy.ALL_THREAD:
+            raise ValueError(f"{strategy.name} is not a listing of every task")
+        sel = None if keep is None else (keep, int(keep_groups))
+        threads = strategy == Strategy.ALL_THREAD
+        items = self._listed(strategy)
+        try:
+            dir_fd = os.open(self.proc, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return
+        try:
+            for i in range(0, len(items), size):
+                yield self._read_items(items[i:i + size], groups, threads, sel, dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _listed(self, strategy: Strategy) -> list:
+        """The items (pid name, task directory relative to /proc, tid name or None) of ALL or
+        ALL_THREAD."""
+        if strategy == Strategy.ALL:
+            return [(n, n, None) for n in self._pids()]
+        items = []
+        for n in self._pids():
+            tids = self._tids(n)
+            # procps reads a thread-group leader's row from /proc/PID (process-wide figures)
+            items.extend((n, n if t == n else n + b"/task/" + t, t) for t in tids)
+        return items
 
     def fill(self, tasks: list[Task], groups: Group) -> list[Task]:
         """Add the data of ``groups`` to records another backend produced.

@@ -99,20 +99,33 @@ def _check_quick(query) -> None:
 
 def execute(query, env, backend=None, lookup=None) -> int:
     """List the tasks a parsed query asks for (rows → text → stdout); returns the exit status."""
-    from pstd.ps.render import line_budget, render_text
-    from pstd.ps.rows import rows
+    from pstd.ps.render import line_budget, render_chunks, render_text
+    from pstd.ps.rows import row_chunks, rows
 
     if lookup is None:
         from pstd.ps.columns import lookup
     if backend is None:
         backend = _backend(env, env.extra.get("backend_choice", "auto"))
     ctx = _context(env, query)
+    # procps complains once per printed line when the width exceeds its buffer
+    bigness = line_budget(query, lookup) > OUTBUF_SIZE
+    chunks = row_chunks(query, backend)
+    if chunks is not None:
+        # printed as read: each chunk's records are freed (and their memory reused) after it
+        shown = 0
+        for data, n in render_chunks(chunks, query, ctx, lookup):
+            shown += n
+            if bigness:
+                env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
+            if data:
+                env.stdout.write(data)
+        env.stdout.flush()
+        return errors.EXIT_OK if shown else errors.EXIT_FAILURE
     listing = rows(query, backend, ctx, lookup)
     if RETAIN is not None:
         RETAIN.append(listing)
     data = render_text(listing, query, ctx, lookup)
-    if line_budget(query, lookup) > OUTBUF_SIZE:
-        # procps complains once per printed line when the width exceeds its buffer
+    if bigness:
         env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
     if data:
         env.stdout.write(data)

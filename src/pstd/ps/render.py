@@ -490,20 +490,41 @@ def line_budget(query, lookup) -> int:
     return active_columns(query.screen_cols, build_plan(query, lookup)[0])[0]
 
 
+def _renderer(query, ctx, lookup):
+    if lookup is None:
+        from pstd.ps.columns import lookup
+    renderer = Renderer(query, ctx, lookup)
+    if ctx.wide_signals != renderer.wide_signals:
+        renderer.ctx = ctx.with_wide_signals(renderer.wide_signals)
+    return renderer
+
+
 def render_text(rows, query, ctx, lookup=None) -> bytes:
     """The ps text of ``rows`` (a pstd.ps.rows.Rows): header and lines, as procps prints them.
 
     With no rows, the header alone (if any).  ``ctx`` is the run's FormatContext; the
     signal width measured here is applied to a copy, the caller's is left alone.
     """
-    if lookup is None:
-        from pstd.ps.columns import lookup
-    renderer = Renderer(query, ctx, lookup)
-    if ctx.wide_signals != renderer.wide_signals:
-        ctx = ctx.with_wide_signals(renderer.wide_signals)
-        renderer.ctx = ctx
+    renderer = _renderer(query, ctx, lookup)
+    ctx = renderer.ctx
     if rows.prefixes is None and rows.threads is None:
         data, n = renderer.render_plain(rows.tasks, ctx)
     else:
         data, n = renderer.render(rows.tasks, ctx, kinds=rows.threads, prefixes=rows.prefixes)
     return data if n else renderer.empty()
+
+
+def render_chunks(chunks, query, ctx, lookup=None):
+    """render_text for plain rows (no forest, no thread lines) that come as lists of tasks
+    (pstd.ps.rows.row_chunks): yields (bytes, rows) per list, and the header alone, with 0
+    rows, when no list held a row.  Joined, the bytes are render_text's of all the rows."""
+    renderer = _renderer(query, ctx, lookup)
+    ctx = renderer.ctx
+    total = 0
+    for tasks in chunks:
+        data, n = renderer.render_plain(tasks, ctx)
+        if n:
+            total += n
+            yield data, n
+    if not total:
+        yield renderer.empty(), 0

@@ -156,3 +156,26 @@ def rows(query, backend, ctx=None, lookup=None) -> Rows:
                 i += 1
         return Rows(items, threads=threads)
     return Rows(tasks if want is None else [t for t in tasks if want(t)])
+
+
+def row_chunks(query, backend):
+    """The rows of a listing that orders nothing, as lists of tasks in display order, read a
+    chunk at a time (a generator); None when the listing needs all of its rows first.
+
+    A listing with no sort, no forest, no m / -m thread lines and no pid lists shows the
+    tasks in the order the backend lists them, each judged by the selection alone, so its
+    rows can be printed and dropped as they come: a listing of 30,000 processes then never
+    holds more than a chunk of records (the memory of one chunk is reused by the next, where
+    a whole listing touches tens of MiB of fresh pages).  Backends without ``dump_chunks``
+    (netlink: one reply for all) list them with :func:`rows`."""
+    chunks = getattr(backend, "dump_chunks", None)
+    if chunks is None or query.fancy or query.thread_flags & 0x400 or query.quick_pids:
+        return None
+    if getattr(backend, "dump_many", None) is not None and _select.narrow_strategy(query) is not None:
+        return None
+    want = _select.make_filter(query)
+    if want is None:
+        return chunks(query.strategy, query.show_flags)
+    # dump_chunks, unlike dump, promises to apply the selection it is handed
+    return chunks(query.strategy, query.show_flags, keep=want, keep_groups=_select.keep_groups(query))
+
