@@ -150,7 +150,7 @@ def test_kernel_workers_are_named_as_procfs_names_them():
     moved between the two reads is taken again."""
     b = nl.NetlinkBackend()
     for _ in range(5):
-        ours = {t.pid: t.comm for t in b.dump(Strategy.ALL, Group.BASE) if t.kthread}
+        ours = {t.pid: t.comm for t in b.dump(Strategy.ALL, Group.BASE | Group.COMM) if t.kthread}
         theirs = {t.pid: t.comm for t in ProcfsBackend().dump(Strategy.ALL, Group.BASE) if t.kthread}
         both = ours.keys() & theirs.keys()
         if all(ours[p] == theirs[p] for p in both):
@@ -352,8 +352,21 @@ def test_no_proc_pid_file_opened(no_thp, ns, tmp_path):
     assert text.count(b"\n") > 20 * len(STRACE_ARGS)
     trace = log.read_text()
     assert re.search(r'openat\(.*"/proc/self/stat"', trace), "strace recorded no open of /proc files"
-    hits = sorted(set(re.findall(r'"/proc/\d+/[^"]*"', trace)))
+    hits = sorted(_pid_paths(trace))
     assert not hits, f"pstd on netlink opened {hits[:10]}"
+
+
+_PID_PATH = re.compile(r'(?:\((?:AT_FDCWD|\d+), |\()"((?:/proc/)?\d+(?:/[^"]*)?)"')
+
+
+def _pid_paths(trace: str) -> set:
+    """The /proc/PID paths a strace log's calls name: absolute, or relative to a descriptor
+    (procfs reads "PID/stat" from an open /proc, and stats "PID" for the owner)."""
+    out = set()
+    for path in _PID_PATH.findall(trace):
+        if path.startswith("/proc/") or not path.startswith("/"):
+            out.add(path)
+    return out
 
 
 def _long_worker_names() -> set:
@@ -383,11 +396,12 @@ def test_kernel_workers_names_are_read_back_only_for_queries_showing_names(tmp_p
         log, out = tmp_path / "trace", tmp_path / "out"
         prog = _script(tmp_path / "pstd-commands", _STRACED.format(
             python=sys.executable, src=str(CHECKOUT / "src"), out=str(out), commands=[args]))
-        r = subprocess.run([strace, "-f", "-qq", "-e", "trace=open,openat,openat2", "-o", str(log), prog],
+        r = subprocess.run([strace, "-f", "-qq", "-e", "trace=open,openat,openat2,stat,newfstatat,statx",
+                            "-o", str(log), prog],
                            capture_output=True, timeout=600)
         assert r.returncode == 0, r.stderr[-1000:]
         assert out.read_bytes().count(b"\n") > 50
-        opened[args[-1]] = {int(p) for p in re.findall(r'"/proc/(\d+)/', log.read_text())}
+        opened[args[-1]] = {int(p.removeprefix("/proc/").split("/")[0]) for p in _pid_paths(log.read_text())}
     assert not opened["pid,ppid"], sorted(opened["pid,ppid"])[:10]
     # workers come and go: some of those listed before the run were read back by it
     assert opened["pid,comm"] & workers
