@@ -117,7 +117,8 @@ def test_module_serves_what_ps_needs():
     b = nl.NetlinkBackend()
     assert b.policy_ok, b.info
     ps_groups = Group.BASE | Group.OWNER | Group.CRED | Group.CAPS | Group.STAT | Group.FAULTS | Group.STATM | \
-        Group.CMDLINE | Group.SCHED | Group.POLICY | Group.CTXSW | Group.TTY | Group.MEM | Group.VMPARTS | Group.SIGNALS
+        Group.CMDLINE | Group.SCHED | Group.POLICY | Group.CTXSW | Group.TTY | Group.MEM | Group.VMPARTS | Group.SIGNALS | \
+        Group.COMM
     assert b.served == ps_groups, (b.served, b.info)
 
 
