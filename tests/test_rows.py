@@ -216,6 +216,9 @@ class ChunkedBackend(FakeBackend):
 
     def dump_chunks(self, strategy, groups, keep=None, keep_groups=None):
         self.chunk_calls += 1
+        # what dump would be asked for the same listing (the strategy of thread modes, the groups)
+        self.calls.append((strategy, groups, None))
+        self.keeps.append((keep, keep_groups))
         kept = [t for t in self.tasks if keep is None or keep(t)]
         for i in range(0, len(kept), self.size):
             yield kept[i:i + self.size]
@@ -230,7 +233,8 @@ def _ctx():
 
 @pytest.mark.parametrize("args", [["-e", "-o", "pid,comm"], ["-e", "--headers", "-o", "pid,ppid"],
                                   ["-s", "3,5", "-o", "pid,sess"], ["-u", "4242", "-o", "pid"],
-                                  ["-e", "-o", "pid,_left,_right"], ["-e", "--no-headers"]])
+                                  ["-e", "-o", "pid,_left,_right"], ["-e", "--no-headers"], ["-eL"], ["axH"],
+                                  ["-eT"], ["r"], ["-u", "1000", "-o", "pid,ruser"]])
 @pytest.mark.parametrize("size", [1, 2, 3, 100])
 def test_a_listing_printed_in_chunks_is_the_listing_printed_whole(args, size):
     from pstd.ps.render import render_chunks
@@ -246,12 +250,31 @@ def test_a_listing_printed_in_chunks_is_the_listing_printed_whole(args, size):
     assert b"".join(d for d, _ in parts) == whole
     assert sum(n for _, n in parts) == len(rows(query, FakeBackend(tasks), _ctx()))
     # and through the program: same bytes, same status
-    outs = []
-    for backend in (FakeBackend(tasks), ChunkedBackend(tasks, size)):
+    outs, backends = [], (FakeBackend(tasks), ChunkedBackend(tasks, size))
+    for backend in backends:
         e = _env()
         e.terminal_size = env.terminal_size
         outs.append((run(args, env=e, backend=backend), e.stdout.getvalue(), e.stderr.getvalue()))
     assert outs[0] == outs[1] and outs[0][1] == whole
+    # asked for the same tasks with the same data, and the same selection with what judging it reads
+    assert backends[1].chunk_calls == 1 and backends[0].calls == backends[1].calls
+    assert [kg for _, kg in backends[0].keeps] == [kg for _, kg in backends[1].keeps]
+
+
+def test_a_failed_write_closes_the_listing_it_was_printing(fake_proc):
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    fds = len(os.listdir("/proc/self/fd"))
+    env = _env()
+    env.stdout = Full()
+    backend = P.ProcfsBackend(proc=fake_proc)
+    from pstd.ps.main import execute
+
+    with pytest.raises(OSError) as kept:  # held, as a library caller may hold it
+        execute(parse(["-e"], env), env, backend=backend)
+    assert kept.value.errno == 28 and len(os.listdir("/proc/self/fd")) == fds
 
 
 @pytest.mark.parametrize("args", [["-e", "--sort=pid"], ["-ef", "--forest"], ["-e", "-m"], ["-q", "1"],

@@ -427,7 +427,8 @@ class ProcfsBackend:
         generator): each list is read when the previous one has been taken, so a caller that
         prints and drops each one holds a chunk of records at a time, not the whole listing.
         ``keep`` is applied as in ``dump`` and, unlike there, is a promise: the lists hold only
-        the tasks it keeps."""
+        the tasks it keeps.  The generator holds the open /proc until it is exhausted or closed
+        (callers that stop early close it); it reads on one thread whatever ``split_min`` says."""
         groups = Group(groups) | Group.BASE
         if keep is not None:
             groups |= keep_groups

@@ -113,12 +113,20 @@ def execute(query, env, backend=None, lookup=None) -> int:
     if chunks is not None:
         # printed as read: each chunk's records are freed (and their memory reused) after it
         shown = 0
-        for data, n in render_chunks(chunks, query, ctx, lookup):
-            shown += n
-            if bigness:
-                env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
-            if data:
-                env.stdout.write(data)
+        stream = render_chunks(chunks, query, ctx, lookup)
+        try:
+            for data, n in stream:
+                shown += n
+                if bigness:
+                    env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
+                if data:
+                    env.stdout.write(data)
+        finally:
+            # a write that failed: the backend's open /proc goes now, not with the traceback
+            stream.close()
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
         env.stdout.flush()
         return errors.EXIT_OK if shown else errors.EXIT_FAILURE
     listing = rows(query, backend, ctx, lookup)
