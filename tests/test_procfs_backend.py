@@ -12,6 +12,7 @@ import pytest
 
 import pstd.backends.procfs as P
 from pstd.model import Group, Strategy
+from test_conformance import fake_proc  # noqa: F401 - a fixture: a /proc of two processes and a thread
 
 
 def _stat_line(pid, comm, state="S", ppid=1, flags=0):
@@ -443,3 +444,119 @@ def test_command_lines_of_every_length_are_read_whole(size):
     finally:
         p.kill()
         p.wait()
+
+
+# --------------------------------------------------------------------------- the generated loop
+
+def _common_groups():
+    """The groups of the listings _plain_reader serves, as the parser asks for them."""
+    from pstd.env import Environment
+    from pstd.ps.parser import parse
+
+    env = Environment.from_os()
+    out = {" ".join(a): parse(a, env, prog="ps").show_flags | Group.BASE
+           for a in (["aux"], ["-ef"], ["ax", "-o", "pid,ppid"], ["-eo", "pid,rss,vsz,args"], ["-eo", "pid,user"])}
+    out["BASE"] = Group.BASE
+    out["BASE|MEM"] = Group.BASE | Group.MEM
+    out["BASE|OWNER|MEM|CMDLINE|SCHED|TTY|STAT"] = (Group.BASE | Group.OWNER | Group.MEM | Group.CMDLINE
+                                                   | Group.SCHED | Group.TTY | Group.STAT)
+    return out
+
+
+_COMMON = _common_groups()
+
+
+def _records(backend, strategy, groups, plain):
+    backend.plain = plain
+    return sorted((r.values() for r in backend.dump(strategy, groups)), key=lambda d: (d["pid"], d["tid"]))
+
+
+def _odd_proc(tmp_path):
+    """Tasks whose files end early or say odd things: what the general loop has a rule for."""
+    proc = tmp_path / "odd"
+    proc.mkdir(parents=True)
+    kb = "VmSize:\t    5678 kB\nVmLck:\t       8 kB\nVmRSS:\t    1234 kB\n"
+    for pid, extra in ((1, kb),                                               # the usual
+                       (2, ""),                                               # no Vm lines (zombie)
+                       (3, "VmRSS:\t    1234 kB\nVmLck:\t       8 kB\nVmSize:\t    5678 kB\n"),  # reordered
+                       (4, "VmSize:\t    5678 kB\nVmRSS:\t      99 kB\n"),   # no VmLck
+                       (5, "Groups:\t" + " ".join(map(str, range(100000, 101500))) + "\n" + kb)):  # > 4 KiB
+        _fake_task(proc, pid, extra)
+    d = proc / "6"  # no Uid / Gid lines
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(6, "a) (b", state="R"))
+    (d / "status").write_text("Name:\tb\n" + kb)
+    (d / "cmdline").write_bytes(b"y" * 5000 + b"\0")  # longer than the first read
+    d = proc / "7"  # a kernel thread: its command line is not read
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(7, "kworker/0:1", state="I", ppid=2, flags=0x00200040))
+    (d / "status").write_text("Name:\tkworker/0:1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n")
+    d = proc / "8"  # gone between stat and status
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(8, "gone"))
+    d = proc / "9"  # no cmdline file
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(9, "t9"))
+    (d / "status").write_text("Name:\tt9\nUid:\t5\t6\t7\t8\nGid:\t9\t10\t11\t12\n")
+    d = proc / "10"  # stat cut short
+    d.mkdir()
+    (d / "stat").write_text("10 (short) S 1 10\n")
+    (d / "status").write_text("Name:\tshort\n")
+    for pid in range(1, 11):  # ALL_THREAD reads a leader's row from /proc/PID
+        (proc / str(pid) / "task" / str(pid)).mkdir(parents=True)
+    (proc / "11").mkdir()  # vanished
+    (proc / "self").mkdir()
+    return str(proc)
+
+
+@pytest.mark.parametrize("groups", sorted(_COMMON), ids=str)
+@pytest.mark.parametrize("strategy", [Strategy.ALL, Strategy.ALL_THREAD], ids=lambda s: s.name)
+def test_the_generated_loop_gives_the_general_loops_records_on_fixtures(groups, strategy, tmp_path, fake_proc):
+    assert P._plain_reader(int(_COMMON[groups]), strategy == Strategy.ALL_THREAD) is not None
+    for proc in (fake_proc, _odd_proc(tmp_path)):
+        b = P.ProcfsBackend(proc=proc)
+        plain = _records(b, strategy, _COMMON[groups], True)
+        assert plain == _records(b, strategy, _COMMON[groups], False)
+        assert plain, proc
+    # the odd tree's rules, as the general loop has them: short stat, gone status and the
+    # vanished directory drop their tasks; missing lines read as None; long files read whole
+    rows = {d["pid"]: d for d in _records(P.ProcfsBackend(proc=_odd_proc(tmp_path / "again")), strategy,
+                                          Group.BASE | Group.OWNER | Group.MEM | Group.CMDLINE, True)}
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 9]
+    assert [(rows[p]["vm_size_kb"], rows[p]["vm_lck_kb"], rows[p]["vm_rss_kb"]) for p in (1, 2, 3, 4, 5)] == [
+        (5678, 8, 1234), (None, None, None), (5678, 8, 1234), (5678, None, 99), (5678, 8, 1234)]
+    assert (rows[6]["euid"], rows[6]["cmdline"]) == (None, b"y" * 5000 + b"\0")
+    assert (rows[7]["cmdline"], rows[9]["cmdline"], rows[9]["euid"], rows[9]["egid"]) == (b"", None, 6, 10)
+
+
+def test_the_generated_loop_gives_the_general_loops_records_on_this_system():
+    # stopped children hold still between the two dumps; the kernel's threads (if this pid
+    # namespace shows them) too, but for their times: those are compared without them
+    kids = [subprocess.Popen(["sleep", "60"]) for _ in range(3)]
+    try:
+        for k in kids:
+            os.kill(k.pid, 19)  # SIGSTOP
+        time.sleep(0.2)
+        b = P.ProcfsBackend()
+        for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
+            for name, groups in _COMMON.items():
+                mine = {k.pid for k in kids}
+                plain, general = ([d for d in _records(b, strategy, groups, flag) if d["pid"] in mine]
+                                  for flag in (True, False))
+                assert len(plain) == 3 and plain == general, name
+    finally:
+        for k in kids:
+            k.kill()
+            k.wait()
+
+
+def test_other_groups_and_selections_take_the_general_loop(monkeypatch):
+    assert P._plain_reader(int(Group.BASE | Group.CRED), False) is None
+    assert P._plain_reader(int(Group.BASE | Group.MEM | Group.WCHAN), False) is None
+    assert P._plain_reader(int(Group.BASE | Group.SIGNALS), True) is None
+    used = []
+    real = P._plain_reader
+    monkeypatch.setattr(P, "_plain_reader", lambda g, t: used.append(g) or real(g, t))
+    me = os.getpid()
+    (t,) = P.ProcfsBackend().dump(Strategy.ALL, Group.BASE | Group.MEM, keep=lambda t: t.pid == me)
+    assert t.vm_rss_kb and used == []  # a selection: the general loop, which applies it
