@@ -437,9 +437,12 @@ def test_command_lines_of_every_length_are_read_whole(size):
             if open(f"/proc/{p.pid}/cmdline", "rb").read() == want:
                 break
             time.sleep(0.01)
-        # the hot loop's own read, and _fill_extra's (another group beside the command line)
-        for groups in (Group.BASE | Group.CMDLINE, Group.BASE | Group.CMDLINE | Group.ENVIRON):
-            (t,) = P.ProcfsBackend().dump(Strategy.ONE, groups, p.pid)
+        # the generated loop's read, the general loop's and _fill_extra's (another group beside it)
+        for groups, plain in ((Group.BASE | Group.CMDLINE, True), (Group.BASE | Group.CMDLINE, False),
+                              (Group.BASE | Group.CMDLINE | Group.ENVIRON, True)):
+            b = P.ProcfsBackend()
+            b.plain = plain
+            (t,) = b.dump(Strategy.ONE, groups, p.pid)
             assert t.cmdline == want, (len(t.cmdline), len(want))
     finally:
         p.kill()
@@ -450,10 +453,14 @@ def test_command_lines_of_every_length_are_read_whole(size):
 
 def _common_groups():
     """The groups of the listings _plain_reader serves, as the parser asks for them."""
+    import io
+
     from pstd.env import Environment
     from pstd.ps.parser import parse
 
-    env = Environment.from_os()
+    # a fixed environment: PS_FORMAT or a personality in the caller's would change the groups
+    env = Environment(stdout=io.BytesIO(), stderr=io.BytesIO(), environ={}, stdout_isatty=False,
+                      terminal_size=lambda: None)
     out = {" ".join(a): parse(a, env, prog="ps").show_flags | Group.BASE
            for a in (["aux"], ["-ef"], ["ax", "-o", "pid,ppid"], ["-eo", "pid,rss,vsz,args"], ["-eo", "pid,user"])}
     out["BASE"] = Group.BASE
@@ -504,6 +511,29 @@ def _odd_proc(tmp_path):
     (d / "status").write_text("Name:\tshort\n")
     for pid in range(1, 11):  # ALL_THREAD reads a leader's row from /proc/PID
         (proc / str(pid) / "task" / str(pid)).mkdir(parents=True)
+    d = proc / "12"  # a stat longer than its first read (a comm cannot be; a hostile tree can)
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(12, "x" * 1100))
+    (d / "status").write_text("Name:\tx\nUid:\t1\t2\t3\t4\nGid:\t1\t2\t3\t4\n" + kb)
+    (d / "cmdline").write_bytes(b"z" * P._CMDLINE_FIRST)  # exactly the first read
+    d = proc / "13"  # files that cannot be read (EISDIR), an empty status
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(13, "t13"))
+    (d / "status").mkdir()
+    d = proc / "14"
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(14, "t14"))
+    (d / "status").write_text("")
+    d = proc / "15"
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(15, "t15"))
+    (d / "status").write_text("Name:\tt15\n")
+    (d / "cmdline").mkdir()
+    d = proc / "16"
+    d.mkdir()
+    (d / "stat").mkdir()
+    for pid in range(12, 17):
+        (proc / str(pid) / "task" / str(pid)).mkdir(parents=True)
     (proc / "11").mkdir()  # vanished
     (proc / "self").mkdir()
     return str(proc)
@@ -522,21 +552,27 @@ def test_the_generated_loop_gives_the_general_loops_records_on_fixtures(groups, 
     # vanished directory drop their tasks; missing lines read as None; long files read whole
     rows = {d["pid"]: d for d in _records(P.ProcfsBackend(proc=_odd_proc(tmp_path / "again")), strategy,
                                           Group.BASE | Group.OWNER | Group.MEM | Group.CMDLINE, True)}
-    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 9]
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 9, 12, 15]
     assert [(rows[p]["vm_size_kb"], rows[p]["vm_lck_kb"], rows[p]["vm_rss_kb"]) for p in (1, 2, 3, 4, 5)] == [
         (5678, 8, 1234), (None, None, None), (5678, 8, 1234), (5678, None, 99), (5678, 8, 1234)]
     assert (rows[6]["euid"], rows[6]["cmdline"]) == (None, b"y" * 5000 + b"\0")
     assert (rows[7]["cmdline"], rows[9]["cmdline"], rows[9]["euid"], rows[9]["egid"]) == (b"", None, 6, 10)
+    assert (rows[12]["comm"], rows[12]["euid"], rows[12]["cmdline"]) == ("x" * 1100, 2, b"z" * P._CMDLINE_FIRST)
+    assert (rows[15]["euid"], rows[15]["cmdline"]) == (None, None)
 
 
 def test_the_generated_loop_gives_the_general_loops_records_on_this_system():
-    # stopped children hold still between the two dumps; the kernel's threads (if this pid
-    # namespace shows them) too, but for their times: those are compared without them
+    # stopped children hold still between the two dumps: their records are compared
     kids = [subprocess.Popen(["sleep", "60"]) for _ in range(3)]
     try:
         for k in kids:
             os.kill(k.pid, 19)  # SIGSTOP
-        time.sleep(0.2)
+        for k in kids:  # until each has stopped (after its exec): then nothing of it changes
+            for _ in range(500):
+                with open(f"/proc/{k.pid}/stat", "rb") as f:
+                    if f.read().rsplit(b")", 1)[1].split()[0] == b"T":
+                        break
+                time.sleep(0.01)
         b = P.ProcfsBackend()
         for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
             for name, groups in _COMMON.items():

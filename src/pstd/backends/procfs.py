@@ -60,18 +60,38 @@ _CMDLINE_FIRST = 448
 """Bytes of a command line's first read (with the bytes object's header, under 512)."""
 
 
-def _stat_items(groups: int, threads: bool) -> list:
+# stat's fields whose values tasks share (ids of parents, groups and sessions, flags, small counts):
+# a dump converts each distinct text once (_Ints); the others (start times, sizes) are mostly distinct
+_SHARED_INTS = frozenset({"ppid", "pgid", "sid", "utime", "stime", "cutime", "cstime", "nlwp", "priority",
+                          "nice", "flags", "tty", "tpgid", "processor", "rtprio", "policy"})
+
+
+class _Ints(dict):
+    """Decimal text -> int, converting each text once: ``_Ints().__getitem__`` is a conversion
+    that costs a dict lookup (half an ``int()``) for a text seen before.  One per read: a cache
+    scoped to it."""
+
+    __slots__ = ()
+
+    def __missing__(self, text):
+        v = self[text] = int(text)
+        return v
+
+
+def _stat_items(groups: int, threads: bool, shared: str = "int") -> list:
     """(attribute, expression) of the record fields stat fills for ``groups``, in the names of
     the generated code (``f``: stat split after the comm's ")", ``data``, ``r``: the index of
-    that ")", ``pid``, ``tid``), then the fields status and cmdline fill later, set to None (what
-    they read as when the file lacks the line), so that they too live in the record's slots."""
+    that ")", ``pid``, ``tid``, ``t`` the record; ``shared``: the conversion of _SHARED_INTS),
+    then the fields status and cmdline fill later, set to None (what they read as when the file
+    lacks the line), so that they too live in the record's slots."""
     items = [("pid", "pid"), ("tid", "tid")]
     for g, keys, idx in _STAT_INTS:
         if groups & g:
-            items += [(k, "int(f[%d])" % i) for k, i in zip(keys, idx)]
+            items += [(k, "%s(f[%d])" % (shared if k in _SHARED_INTS else "int", i)) for k, i in zip(keys, idx)]
     items += [("comm", "data[data.find(b'(') + 1:r].decode('utf-8', 'surrogateescape')"),
               ("state", "chr(f[0][0])"),
-              ("kthread", "(int(f[6]) & %d) != 0" % _PF_KTHREAD)]
+              # the flags (field 6) once: SCHED has stored them by now
+              ("kthread", "(%s & %d) != 0" % ("t.flags" if groups & Group.SCHED else "int(f[6])", _PF_KTHREAD))]
     later = [name for g in (Group.OWNER, Group.CRED, Group.SIGNALS, Group.VMPARTS, Group.SUPGROUPS,
                             Group.CTXSW, Group.CAPS, Group.CMDLINE) if groups & g for name in Task.FIELDS[g]]
     if groups & Group.MEM:
@@ -109,6 +129,7 @@ _PLAIN_STAT = """\
 def read_plain(items, dir_fd, open_, read, close, stat_dir):
     out = []
     append = out.append
+    ints = Ints().__getitem__
     for name, rel, tid in items:
         try:
             fd = open_(rel + b"/stat", 0, dir_fd=dir_fd)
@@ -157,13 +178,14 @@ _PLAIN_STATUS = """\
         find = s.find
 """
 # the same lines as _parse_status's OWNER (without CRED) and MEM parts, with no call per task
+# (ints: the values tasks share, converted once per read)
 _PLAIN_OWNER = """\
         i = find(b"\\nUid:")
         if i >= 0:
-            t.euid = int(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
+            t.euid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
         i = find(b"\\nGid:", i + 1)
         if i >= 0:
-            t.egid = int(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
+            t.egid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
 """
 _PLAIN_MEM = """\
         i = find(b"\\nVmSize:")
@@ -175,7 +197,7 @@ _PLAIN_MEM = """\
                 i = find(b"\\nVmLck:")
             if i >= 0:
                 j = find(b" kB", i)
-                t.vm_lck_kb = int(s[i + 7:j])
+                t.vm_lck_kb = ints(s[i + 7:j])
             i = find(b"\\nVmRSS:", j)
             if i < 0:
                 i = find(b"\\nVmRSS:")
@@ -210,7 +232,9 @@ def _plain_reader(groups: int, threads: bool):
     command line at most), generated once per set of groups as one loop with no call per task;
     None for other groups.  It gives the records _read_items gives (tests/test_procfs_backend.py
     compares the two on fixtures and on the live system); it exists because at 30,000 tasks the
-    calls and branches it leaves out are 5-7% of ``ps aux``'s time."""
+    calls and branches it leaves out are 3-6% of ``aux``'s dump (docs/performance.md).  The os
+    calls come from the caller, so tests that wrap os.open see this loop's opens too; the helpers
+    (_read_whole, _Ints) are bound when the loop is generated."""
     key = (groups, threads)
     if key in _PLAIN_READERS:
         return _PLAIN_READERS[key]
@@ -218,7 +242,7 @@ def _plain_reader(groups: int, threads: bool):
     other = groups & ~(_G_STAT_ALL | _G_STATUS_ALL | _G_OWNER)
     reader = None
     if not status & ~int(Group.MEM) and other in (0, _G_CMDLINE):
-        items = _stat_items(groups, threads)
+        items = _stat_items(groups, threads, "ints")
         src = _PLAIN_STAT % {"nsplit": _stat_fields_needed(groups), "stores": "".join(
             "        t.%s = %s\n" % (k, e) for k, e in items)}
         if groups & _G_OWNER and not status:
@@ -229,7 +253,7 @@ def _plain_reader(groups: int, threads: bool):
             src += _PLAIN_CMDLINE % {"first": _CMDLINE_FIRST}
         src += "        append(t)\n    return out\n"
         g = {"int": int, "chr": chr, "R": record_class(tuple(k for k, _ in items)), "new": Task.__new__,
-             "read_whole": _read_whole}
+             "read_whole": _read_whole, "Ints": _Ints}
         exec(src, g)  # noqa: S102 - generated from the tables above, no outside input
         reader = g["read_plain"]
     _PLAIN_READERS[key] = reader
@@ -307,7 +331,9 @@ _CTXSW_FIND = ((b"\nvoluntary_ctxt_switches:", 25, "nvcsw"), (b"\nnonvoluntary_c
 
 def _parse_status(data: bytes, t: Task, cred: bool, sigs: bool, mem: bool, sup: bool,
                   parts: bool = False, ctxsw: bool = False, caps: bool = False, owner: bool = False) -> None:
-    # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None
+    # a line the kernel leaves out (no Vm lines for kernel threads and zombies) sets None.
+    # _PLAIN_OWNER and _PLAIN_MEM repeat the OWNER and MEM parts for the generated loop: a change
+    # here is a change there (the tests compare the two loops on fixtures with odd status files).
     find = data.find
     if cred:
         i = find(b"\nUid:")
