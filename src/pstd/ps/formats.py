@@ -234,8 +234,16 @@ def f_lstart(t, ctx):
 
 
 def f_stime(t, ctx):
-    st = int(ctx.boot_time) + (t.start_time or 0) // ctx.clock_ticks
-    return _per_second(ctx, "_stime_memo", st, _stime_text)
+    # memo by the start in ticks as read (tasks started together share it), then by the second
+    tics = t.start_time
+    memo = ctx.extra.get("_stime_tics")
+    if memo is None:
+        memo = ctx.extra["_stime_tics"] = {}
+    s = memo.get(tics)
+    if s is None:
+        st = int(ctx.boot_time) + (tics or 0) // ctx.clock_ticks
+        s = memo[tics] = _per_second(ctx, "_stime_memo", st, _stime_text)
+    return s
 
 
 def _stime_text(st, ctx):
