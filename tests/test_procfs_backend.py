@@ -532,7 +532,15 @@ def _odd_proc(tmp_path):
     d = proc / "16"
     d.mkdir()
     (d / "stat").mkdir()
-    for pid in range(12, 17):
+    for pid, ids in ((17, "Uid:\t1\t2\t3\nGid:\t4\t5\t6\t7\n"),        # a short Uid line
+                     (18, "Uid:\t1\t2\t3\t4\nGid:\t5\t6\t7\t8\t9\n"),  # a long Gid line
+                     (19, "Uid:\t4294967294\t4294967293\t4294967292\t4294967291\n"
+                          "Gid:\t4294967290\t4294967289\t4294967288\t4294967287\n")):
+        d = proc / str(pid)
+        d.mkdir()
+        (d / "stat").write_text(_stat_line(pid, "t%d" % pid))
+        (d / "status").write_text("Name:\tt\n" + ids + "FDSize:\t64\n" + kb)
+    for pid in range(12, 20):
         (proc / str(pid) / "task" / str(pid)).mkdir(parents=True)
     (proc / "11").mkdir()  # vanished
     (proc / "self").mkdir()
@@ -552,7 +560,8 @@ def test_the_generated_loop_gives_the_general_loops_records_on_fixtures(groups, 
     # vanished directory drop their tasks; missing lines read as None; long files read whole
     rows = {d["pid"]: d for d in _records(P.ProcfsBackend(proc=_odd_proc(tmp_path / "again")), strategy,
                                           Group.BASE | Group.OWNER | Group.MEM | Group.CMDLINE, True)}
-    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 9, 12, 15]
+    assert sorted(rows) == [1, 2, 3, 4, 5, 6, 7, 9, 12, 15, 17, 18, 19]
+    assert [(rows[p]["euid"], rows[p]["egid"]) for p in (17, 18, 19)] == [(2, 5), (2, 6), (4294967293, 4294967289)]
     assert [(rows[p]["vm_size_kb"], rows[p]["vm_lck_kb"], rows[p]["vm_rss_kb"]) for p in (1, 2, 3, 4, 5)] == [
         (5678, 8, 1234), (None, None, None), (5678, 8, 1234), (5678, None, 99), (5678, 8, 1234)]
     assert (rows[6]["euid"], rows[6]["cmdline"]) == (None, b"y" * 5000 + b"\0")

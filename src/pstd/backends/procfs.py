@@ -181,11 +181,17 @@ _PLAIN_STATUS = """\
 # (ints: the values tasks share, converted once per read)
 _PLAIN_OWNER = """\
         i = find(b"\\nUid:")
-        if i >= 0:
-            t.euid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
-        i = find(b"\\nGid:", i + 1)
-        if i >= 0:
-            t.egid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
+        v = s[i + 5:i + 125].split(None, 7) if i >= 0 else ()
+        if len(v) == 8 and v[4] == b"Gid:":  # (a token after the egid: the window did not cut it)
+            # the kernel's two lines of four ids each, in one split: the second id of each
+            t.euid = ints(v[1])
+            t.egid = ints(v[6])
+        else:
+            if i >= 0:
+                t.euid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
+            i = find(b"\\nGid:", i + 1)
+            if i >= 0:
+                t.egid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
 """
 _PLAIN_MEM = """\
         i = find(b"\\nVmSize:")
