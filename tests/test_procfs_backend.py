@@ -570,6 +570,48 @@ def test_the_generated_loop_gives_the_general_loops_records_on_fixtures(groups, 
     assert (rows[15]["euid"], rows[15]["cmdline"]) == (None, None)
 
 
+# status files whose Uid and Gid lines are not the kernel's layout: (lines, (euid, egid) or the
+# exception both loops raise)
+_ODD_IDS = [
+    ("Uid:\t1\t2\t3\nGid:\t4\t5\t6\t7\n", (2, 5)),                        # a short Uid line
+    ("Uid:\t1\t2\t3\t4\nGid:\t5\t6\t7\t8\t9\n", (2, 6)),                   # a long Gid line
+    ("Uid:\t4294967294\t4294967293\t4294967292\t4294967291\n"
+     "Gid:\t4294967290\t4294967289\t4294967288\t4294967287\n", (4294967293, 4294967289)),
+    ("Uid:\t1 2 3 4 Gid: 5 6 7\nGid:\t9\t10\t11\t12\n", (2, 10)),            # "Gid:" inside the Uid line
+    ("Uid:\t1\t2\t3\t4\n Gid:\t5\t6\t7\t8\n", (2, None)),                  # not at a line's start
+    ("Uid:\t1\t2\t3\t4\rGid:\t5\t6\t7\t8\n", (2, None)),
+    ("Uid:\t" + " " * 200 + "1\t2\t3\t4\nGid:\t5\t6\t7\t8\n", (2, 6)),      # a line longer than the window
+    ("Uid:\t+1\t1_000\t3\t4\nGid:\t5\t-0\t7\t8\n", (1000, 0)),             # what int() takes
+    ("Uid:\t1\n2\t3\t4\nGid:\t5\t6\t7\t8\n", IndexError),
+    ("Uid:\t1\t2\t3\t4\nGid:\t5\n6 7\n", IndexError),                       # one gid, then numbers
+    ("Uid:\t1\t2\t3\nGid:7\nGid:\t5\t6\t7\n", IndexError),
+]
+
+
+@pytest.mark.parametrize("lines, want", _ODD_IDS, ids=range(len(_ODD_IDS)))
+def test_the_generated_loop_reads_odd_id_lines_as_the_general_loop(tmp_path, lines, want):
+    d = tmp_path / "1"
+    d.mkdir()
+    (d / "stat").write_text(_stat_line(1, "t"))
+    (d / "status").write_text("Name:\tt\n" + lines + "FDSize:\t64\nVmSize:\t    5678 kB\n")
+    (tmp_path / "self").mkdir()
+    b = P.ProcfsBackend(proc=str(tmp_path))
+    groups = _COMMON["aux"]
+    if isinstance(want, type):
+        for plain in (True, False):
+            b.plain = plain
+            with pytest.raises(want) as e:
+                b.dump(Strategy.ALL, groups)
+            if plain:
+                first = str(e.value)
+            else:
+                assert str(e.value) == first
+        return
+    (plain,) = _records(b, Strategy.ALL, groups, True)
+    assert [plain] == _records(b, Strategy.ALL, groups, False)
+    assert (plain["euid"], plain["egid"]) == want
+
+
 def test_the_generated_loop_gives_the_general_loops_records_on_this_system():
     # stopped children hold still between the two dumps: their records are compared
     kids = [subprocess.Popen(["sleep", "60"]) for _ in range(3)]
@@ -582,6 +624,8 @@ def test_the_generated_loop_gives_the_general_loops_records_on_this_system():
                     if f.read().rsplit(b")", 1)[1].split()[0] == b"T":
                         break
                 time.sleep(0.01)
+            else:
+                pytest.fail(f"child {k.pid} did not stop")
         b = P.ProcfsBackend()
         for strategy in (Strategy.ALL, Strategy.ALL_THREAD):
             for name, groups in _COMMON.items():

@@ -181,17 +181,11 @@ _PLAIN_STATUS = """\
 # (ints: the values tasks share, converted once per read)
 _PLAIN_OWNER = """\
         i = find(b"\\nUid:")
-        v = s[i + 5:i + 125].split(None, 7) if i >= 0 else ()
-        if len(v) == 8 and v[4] == b"Gid:":  # (a token after the egid: the window did not cut it)
-            # the kernel's two lines of four ids each, in one split: the second id of each
-            t.euid = ints(v[1])
-            t.egid = ints(v[6])
-        else:
-            if i >= 0:
-                t.euid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
-            i = find(b"\\nGid:", i + 1)
-            if i >= 0:
-                t.egid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
+        if i >= 0:
+            t.euid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
+        i = find(b"\\nGid:", i + 1)
+        if i >= 0:
+            t.egid = ints(s[i + 5:find(b"\\n", i + 5)].split(None, 2)[1])
 """
 _PLAIN_MEM = """\
         i = find(b"\\nVmSize:")
@@ -238,7 +232,7 @@ def _plain_reader(groups: int, threads: bool):
     command line at most), generated once per set of groups as one loop with no call per task;
     None for other groups.  It gives the records _read_items gives (tests/test_procfs_backend.py
     compares the two on fixtures and on the live system); it exists because at 30,000 tasks the
-    calls and branches it leaves out are 3-6% of ``aux``'s dump (docs/performance.md).  The os
+    calls and branches it leaves out are about 3% of ``aux``'s dump (docs/performance.md).  The os
     calls come from the caller, so tests that wrap os.open see this loop's opens too; the helpers
     (_read_whole, _Ints) are bound when the loop is generated."""
     key = (groups, threads)
