@@ -55,7 +55,9 @@ def _receive_only(nlb: NetlinkBackend, plan: wire.Plan, strategy: int) -> None:
         s.send(wire.dump_request(nlb.family, plan.show_flags, strategy))
         buf = bytearray(wire.RECV_SIZE)
         while True:
-            n = s.recv_into(buf)
+            n, (sender, _) = s.recvfrom_into(buf)
+            if sender != 0:  # not the kernel's: any process may send to our port
+                continue
             # NLMSG_DONE is the last message of the last datagram: only a datagram whose last 20
             # bytes look like one is walked, so this column is the kernel's share and not a
             # Python loop over every message header

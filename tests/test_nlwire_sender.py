@@ -86,3 +86,26 @@ def test_a_dump_ends_only_at_the_kernel_s_done():
     finally:
         ours.close()
         theirs.close()
+
+
+def test_the_test_client_takes_only_the_kernel_s_datagrams():
+    """tests/vm/nlclient.py, the exploit tests' raw client, drops another sender's datagram too:
+    a spoofed family reply must not become the family id (with the module loaded the kernel's
+    id comes back, without it the kernel's ENOENT)."""
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "vm"))
+    import nlclient
+
+    ours, theirs = _unconnected(), _raw_socket()
+    try:
+        _send_from(theirs, _spoofed_family_reply(1, 0x7777), ours.getsockname()[0])
+        try:
+            got = nlclient.family_id(ours)
+        except OSError as e:
+            assert e.errno == errno.ENOENT
+        else:
+            assert got != 0x7777
+    finally:
+        ours.close()
+        theirs.close()

@@ -219,11 +219,17 @@ static ssize_t nl_recv(void)
 			fail(EPROTO, "replay: bad datagram");
 		return len;
 	}
-	do
+	for (;;) {
+		mh.msg_namelen = sizeof(src);
 		n = recvmsg(sock, &mh, 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		fail(errno, "recvmsg: %s", strerror(errno));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail(errno, "recvmsg: %s", strerror(errno));
+		/* only the kernel (port 0) answers; another process may write to our port */
+		if (mh.msg_namelen >= sizeof(src) && src.nl_family == AF_NETLINK && src.nl_pid == 0)
+			break;
+	}
 	if (mh.msg_flags & MSG_TRUNC)
 		fail(EPROTO, "reply truncated");
 	return n;

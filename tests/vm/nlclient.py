@@ -84,7 +84,7 @@ def family_id(s: socket.socket) -> int:
     body = abi.GENLMSGHDR.pack(abi.CTRL_CMD_GETFAMILY, 1, 0) + attr
     s.send(abi.NLMSGHDR.pack(abi.NLMSGHDR.size + len(body), abi.GENL_ID_CTRL,
                              abi.NLM_F_REQUEST, 1, 0) + body)
-    buf = s.recv(RECV_SIZE)
+    buf, _ = _recv_from_kernel(s, RECV_SIZE)
     ln, typ, _, _, _ = abi.NLMSGHDR.unpack_from(buf, 0)
     if typ == abi.NLMSG_ERROR:
         raise OSError(-struct.unpack_from("=i", buf, abi.NLMSGHDR.size)[0], "CTRL_CMD_GETFAMILY")
@@ -109,7 +109,7 @@ def send_get(s: socket.socket, fam: int, strategy: int, flags: int, pid: int = 0
 def get_info(s: socket.socket, fam: int, family_header: bytes = b"\0" * 12) -> dict:
     body = abi.GENLMSGHDR.pack(abi.CMD_GET_INFO, abi.GENL_VERSION, 0) + family_header
     s.send(abi.NLMSGHDR.pack(abi.NLMSGHDR.size + len(body), fam, abi.NLM_F_REQUEST, 9, 0) + body)
-    buf = s.recv(RECV_SIZE)
+    buf, _ = _recv_from_kernel(s, RECV_SIZE)
     ln, typ, _, _, _ = abi.NLMSGHDR.unpack_from(buf, 0)
     if typ == abi.NLMSG_ERROR:
         raise OSError(-struct.unpack_from("=i", buf, abi.NLMSGHDR.size)[0], "GET_INFO")
@@ -123,9 +123,18 @@ def get_info(s: socket.socket, fam: int, family_header: bytes = b"\0" * 12) -> d
     return info
 
 
+def _recv_from_kernel(s: socket.socket, size: int) -> tuple[bytes, int]:
+    """The next datagram the kernel (port 0) sent, and its flags: any process may send to our
+    port, and what it sends is not a reply."""
+    while True:
+        buf, _, flags, addr = s.recvmsg(size)
+        if addr and addr[0] == 0:
+            return buf, flags
+
+
 def recv_datagram(s: socket.socket, size: int = RECV_SIZE) -> Datagram:
     """Receive one datagram (one dump buffer) and parse it."""
-    buf, _, flags, _ = s.recvmsg(size)
+    buf, flags = _recv_from_kernel(s, size)
     if flags & socket.MSG_TRUNC:
         raise ValueError("datagram truncated")
     d = Datagram()
