@@ -247,8 +247,14 @@ def test_a_listing_printed_in_chunks_is_the_listing_printed_whole(args, size):
     whole = render_text(rows(query, FakeBackend(tasks), _ctx()), query, _ctx())
     b = ChunkedBackend(tasks, size)
     parts = list(render_chunks(row_chunks(query, b), query, _ctx()))
-    assert b"".join(d for d, _ in parts) == whole
-    assert sum(n for _, n in parts) == len(rows(query, FakeBackend(tasks), _ctx()))
+    assert b"".join(d for d, _, _ in parts) == whole
+    assert sum(n for _, n, _ in parts) == len(rows(query, FakeBackend(tasks), _ctx()))
+    # the fwrite lengths procps would use (pstd.ps.closeout): chunk by chunk those of the whole
+    # listing, tiling its bytes, one negative (a newline's) per line
+    from pstd.ps.render import render_pieces
+    pieces = [n for _, _, p in parts for n in p()]
+    assert pieces == render_pieces(rows(query, FakeBackend(tasks), _ctx()), query, _ctx())
+    assert sum(abs(n) for n in pieces) == len(whole) and sum(n < 0 for n in pieces) == whole.count(b"\n")
     # and through the program: same bytes, same status
     outs, backends = [], (FakeBackend(tasks), ChunkedBackend(tasks, size))
     for backend in backends:
@@ -306,3 +312,33 @@ def test_procfs_lists_in_chunks_what_it_dumps(fake_proc):
     next(gen)
     gen.close()  # a caller that stops early: the /proc descriptor is closed all the same
     assert len(os.listdir("/proc/self/fd")) == fds
+
+
+class _Refusing:
+    """A stdout whose every write fails as /dev/full's do."""
+
+    def write(self, data):
+        raise OSError(28, "No space left on device")
+
+    def flush(self):
+        pass
+
+
+def test_a_refused_listing_ends_alike_printed_in_chunks_or_whole():
+    """What ps says at exit depends on all of its writes (pstd.ps.closeout): a listing printed
+    as read, whose first chunk's write fails, must end as the same listing printed whole."""
+    from pstd.env import Output
+
+    tasks = [task(p, ppid=1) for p in range(1, 200)]
+    answers = set()
+    for w in range(10, 145):
+        for size in (1, 3, 64):
+            outs = []
+            for backend in (FakeBackend(tasks), ChunkedBackend(tasks, size)):
+                e = _env()
+                e.stdout = Output(_Refusing())
+                outs.append((run(["-e", "-o", "pid:%d" % w], env=e, backend=backend, argv0="ps"),
+                             e.stderr.getvalue()))
+            assert outs[0] == outs[1], (w, size)
+            answers.add(outs[0])
+    assert answers == {(1, b"ps: write error\n"), (1, b"ps: write error: No space left on device\n")}

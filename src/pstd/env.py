@@ -31,6 +31,9 @@ class Output:
     def __init__(self, raw) -> None:
         self.raw = raw
         self.failed = False
+        self.delivered = 0
+        """Bytes a flush has confirmed (what procps's buffer would have passed on before a failure)."""
+        self._written = 0
 
     def write(self, data: bytes) -> int:
         if not data:
@@ -38,11 +41,13 @@ class Output:
         try:
             if self.raw is None:
                 raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-            return self.raw.write(data)
+            n = self.raw.write(data)
         except BrokenPipeError:
             raise
         except OSError as e:
             raise self._failure(e) from None
+        self._written += len(data)
+        return n
 
     def flush(self) -> None:
         if self.raw is None:
@@ -53,6 +58,14 @@ class Output:
             raise
         except OSError as e:
             raise self._failure(e) from None
+        self.delivered = self._written
+
+    def fileno(self) -> int | None:
+        """The descriptor under the stream, or None (closed at start-up, or an in-memory stream)."""
+        try:
+            return self.raw.fileno()
+        except (AttributeError, OSError, ValueError):
+            return None
 
     def _failure(self, e: OSError):
         from pstd.ps.errors import WriteError

@@ -223,13 +223,16 @@ class Namespace:
 
     # -- running a tool -----------------------------------------------------------------
     def run(self, argv: list[str], exe: str, env: dict[str, str], tty: tuple[int, int] | None = None,
-            cwd: str | None = None, ctty: tuple[int, int] | None = None, sigchld_ign: bool = False) -> Result:
+            cwd: str | None = None, ctty: tuple[int, int] | None = None, sigchld_ign: bool = False,
+            stdout: str | None = None) -> Result:
         """Run ``exe`` with ``argv`` inside the namespace as pid SELF_PID.
 
         ``tty``: stdin and stdout are a pty of that size, also the controlling tty.
         ``ctty``: stdin/stdout/stderr are /dev/null and pipes, but the tool has a controlling
         pty of that size (``ps aux | less`` typed in a terminal).
         ``sigchld_ign``: the tool starts with SIGCHLD ignored (as some daemons leave it).
+        ``stdout``: a path opened for writing as the tool's stdout instead of the pipe
+        (``/dev/full``); the Result's stdout is then empty.
         """
         cwd = cwd or self.cwd
         ctty_master = ctty_slave = -1
@@ -248,6 +251,9 @@ class Namespace:
         else:
             out_r, out_w = os.pipe()
             in_fd = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
+        if stdout is not None and not tty:
+            os.close(out_w)   # the pipe's read side then sees EOF at once
+            out_w = os.open(stdout, os.O_WRONLY | os.O_CLOEXEC)
         helper = os.fork()
         if helper == 0:                               # outside the namespace
             code = 125

@@ -113,21 +113,33 @@ def execute(query, env, backend=None, lookup=None) -> int:
     if chunks is not None:
         # printed as read: each chunk's records are freed (and their memory reused) after it
         shown = 0
+        refused = failure = None
         stream = render_chunks(chunks, query, ctx, lookup)
         try:
-            for data, n in stream:
+            for data, n, pieces in stream:
                 shown += n
                 if bigness:
                     env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
-                if data:
-                    env.stdout.write(data)
+                if failure is None:
+                    try:
+                        if data:
+                            env.stdout.write(data)
+                            env.stdout.flush()
+                    except WriteError as e:
+                        # ps goes on to its last line whatever its writes did (and so does pstd,
+                        # without writing): what it says at exit depends on all of them
+                        failure, refused = e, _refusing_stdout(env)
+                        refused.feed(pieces())
+                else:
+                    refused.feed(pieces())
         finally:
             # a write that failed: the backend's open /proc goes now, not with the traceback
             stream.close()
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
-        env.stdout.flush()
+        if failure is not None:
+            raise WriteError(refused.errno_at_exit(failure.errno))
         return errors.EXIT_OK if shown else errors.EXIT_FAILURE
     listing = rows(query, backend, ctx, lookup)
     if RETAIN is not None:
@@ -135,10 +147,31 @@ def execute(query, env, backend=None, lookup=None) -> int:
     data = render_text(listing, query, ctx, lookup)
     if bigness:
         env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
-    if data:
-        env.stdout.write(data)
-    env.stdout.flush()
+    try:
+        if data:
+            env.stdout.write(data)
+        env.stdout.flush()
+    except WriteError as e:
+        from pstd.ps.render import render_pieces
+
+        refused = _refusing_stdout(env)
+        refused.feed(render_pieces(listing, query, ctx, lookup))
+        raise WriteError(refused.errno_at_exit(e.errno)) from None
     return errors.EXIT_OK if len(listing) else errors.EXIT_FAILURE
+
+
+def _refusing_stdout(env):
+    """procps's stdout buffer (pstd.ps.closeout) from the first byte pstd could not deliver on."""
+    from pstd.ps.closeout import RefusingStdout, buffer_size
+
+    out = env.stdout
+    try:
+        fd = out.fileno()
+    except (AttributeError, OSError, ValueError):
+        fd = None
+    size = buffer_size(fd)
+    done = getattr(out, "delivered", 0)
+    return RefusingStdout(size, fill=done % size, allocated=done > 0, line_buffered=env.stdout_isatty)
 
 
 PROG = "ps"

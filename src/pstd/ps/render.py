@@ -117,13 +117,15 @@ class Col:
 
 
 def layout_row(cols, texts, active_cols, opts, prefix="", forest_type="", header=False,
-               task=None, ctx=None) -> str:
+               task=None, ctx=None, pieces=None) -> str:
     """One line (without newline) as procps's show_one_proc prints it.
 
     ``texts`` are the unpadded, untruncated cell values (headers for the header
     line); a column with a room-aware formatter is asked again with the room
     procps gives it (``task``/``ctx``).  ``opts`` is (user_is_number,
-    wchan_is_number, wide_signals).
+    wchan_is_number, wide_signals).  ``pieces``, a list, gets the length in bytes
+    of each fwrite procps makes for the line (a cell with the blanks before it; the
+    last, with its newline, negated: see pstd.ps.closeout).
     """
     user_is_number, wchan_is_number, wide_signals = opts
     correct = actual = 0
@@ -205,6 +207,9 @@ def layout_row(cols, texts, active_cols, opts, prefix="", forest_type="", header
             space = SPACE_AMOUNT
         out.append(" " * space)
         out.append(text)
+        if pieces is not None:
+            n = space + (len(text) if text.isascii() else len(text.encode("utf-8", "surrogateescape")))
+            pieces.append(-(n + 1) if last else n)
         if last:
             break
         actual += space + amount
@@ -452,14 +457,44 @@ class Renderer:
         lines(tasks, ctx, append, lambda task, cells: slow(cols, task, ctx, "", cells))
         return _joined(out, len(tasks))
 
-    def line(self, cols, task, ctx, prefix="", cells=None) -> str:
+    def line(self, cols, task, ctx, prefix="", cells=None, pieces=None) -> str:
         if cells is None:
             texts = [c.header if c.fmt is None else (None if c.room is not None else c.fmt(task, ctx))
                      for c in cols]
         else:
             texts = [c.header if c.fmt is None else cells[k] for k, c in enumerate(cols)]
         return layout_row(cols, texts, self.active_cols, self.opts, prefix, self.forest_type,
-                          task=task, ctx=ctx)
+                          task=task, ctx=ctx, pieces=pieces)
+
+    def pieces(self, items, ctx=None, kinds=None, prefixes=None, countdown=None) -> tuple[list, int]:
+        """The lengths of procps's fwrite calls for the lines ``render`` prints for ``items``
+        (headers where they fall), line by line through layout_row, and the header countdown
+        after them; ``countdown``: the countdown to start from (default: where rendering stands),
+        which is left as it is.  What pstd.ps.closeout replays when stdout refused a write;
+        with no items, the header alone when one is due (``empty``)."""
+        ctx = self.ctx if ctx is None else ctx
+        next_header = self.next_header if countdown is None else countdown
+        out: list = []
+        header = None
+        cols = self.proc_cols
+        if not items:
+            if next_header - 1 == 0:
+                layout_row(cols, [c.header for c in cols], self.active_cols, self.opts, header=True, pieces=out)
+            return out, next_header - 1
+        for idx, task in enumerate(items):
+            cols = self.task_cols if kinds is not None and kinds[idx] else self.proc_cols
+            next_header -= 1
+            if next_header == 0:
+                next_header = self.gap
+                if header is None:
+                    header = []
+                    layout_row(self.proc_cols, [c.header for c in self.proc_cols], self.active_cols, self.opts,
+                               header=True, pieces=header)
+                out += header
+            if self.counting:
+                ctx.extra["lines_to_next_header"] = next_header
+            self.line(cols, task, ctx, prefixes[idx] if prefixes is not None else "", pieces=out)
+        return out, next_header
 
     def empty(self) -> bytes:
         """What procps prints when no row matched: the header alone (if any)."""
@@ -533,17 +568,27 @@ def render_text(rows, query, ctx, lookup=None) -> bytes:
     return data if n else renderer.empty()
 
 
+def render_pieces(rows, query, ctx, lookup=None) -> list:
+    """Renderer.pieces for render_text's listing: the lengths of every fwrite procps makes for it."""
+    renderer = _renderer(query, ctx, lookup)
+    return renderer.pieces(rows.tasks, renderer.ctx, kinds=rows.threads, prefixes=rows.prefixes)[0]
+
+
 def render_chunks(chunks, query, ctx, lookup=None):
     """render_text for plain rows (no forest, no thread lines) that come as lists of tasks
-    (pstd.ps.rows.row_chunks): yields (bytes, rows) per list, and the header alone, with 0
-    rows, when no list held a row.  Joined, the bytes are render_text's of all the rows."""
+    (pstd.ps.rows.row_chunks): yields (bytes, rows, pieces) per list, and the header alone,
+    with 0 rows, when no list held a row.  Joined, the bytes are render_text's of all the
+    rows; ``pieces()`` gives Renderer.pieces of that list's lines (for pstd.ps.closeout, when
+    the bytes could not be written)."""
     renderer = _renderer(query, ctx, lookup)
     ctx = renderer.ctx
     total = 0
     for tasks in chunks:
+        mark = renderer.next_header
         data, n = renderer.render_plain(tasks, ctx)
         if n:
             total += n
-            yield data, n
+            yield data, n, lambda tasks=tasks, mark=mark: renderer.pieces(tasks, ctx, countdown=mark)[0]
     if not total:
-        yield renderer.empty(), 0
+        mark = renderer.next_header
+        yield renderer.empty(), 0, lambda: renderer.pieces([], ctx, countdown=mark)[0]
