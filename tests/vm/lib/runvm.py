@@ -317,60 +317,20 @@ def build_tools():
         log("building kernel/tools on the host failed")
 
 
-def main(argv):
-    if argv and argv[0] in ("-h", "--help"):
-        print(open(os.path.join(os.path.dirname(pstdvm.HERE), "README.md")).read())
-        return 0
-    debug = bool(os.environ.get("PSTD_VM_DEBUG_KERNEL"))
-    while argv and argv[0] in ("--debug-kernel", "--stock-kernel"):
-        debug = argv[0] == "--debug-kernel"
-        argv = argv[1:]
-    if argv and argv[0] == "--":
-        argv = argv[1:]
-    if os.environ.get("PSTD_IN_VM"):
-        log("already inside the test VM (PSTD_IN_VM is set)")
-        return 2
-    t_start = time.time()
-    if debug:
-        import debugkernel
-        values = debugkernel.prepare()
-    else:
-        values = pstdvm.prepare()
-    ensure_venv(need_pytest=not argv)
-    argv = argv or default_command()
+def crashed_before_userspace(console):
+    """Whether the console shows the guest kernel dying before pstd's /init printed anything."""
+    try:
+        with open(console, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return False
+    return "pstd-init:" not in text and bool(BAD_CONSOLE.search(text))
 
-    src, ko = module_settings()
-    ko_path = None
-    if ko:
-        if has_module_source(src):
-            ko_path = build_module(values["KDIR"], src, ko)
-            if not ko_path:
-                return 1
-        else:
-            log("no Makefile or Kbuild in %s; booting without a module" % src)
-            ko = None
 
-    build_tools()
-
-    os.makedirs(JOBDIR, exist_ok=True)
-    os.makedirs(LOGDIR, exist_ok=True)
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid()
-    job = os.path.join(JOBDIR, stamp)
-    os.makedirs(job)
-    os.chmod(job, 0o777)
-    if ko_path:
-        shutil.copy2(ko_path, os.path.join(job, ko))
-    write_job(job, argv, ko if ko_path else None, debug)
-    console = os.path.join(LOGDIR, stamp + ".log")
-    prune_logs()
-
-    timeout = float(os.environ.get("PSTD_VM_TIMEOUT") or 1800)
-    cmdline = KERNEL_CMDLINE + " " + (DEBUG_CMDLINE + " " if debug else "") + os.environ.get("PSTD_VM_APPEND", "")
-    qemu = list(QEMU_BASE)
-    if debug:
-        qemu[qemu.index("-m") + 1] = os.environ.get("PSTD_VM_MEMORY") or DEBUG_MEMORY
-    elif os.environ.get("PSTD_VM_MEMORY"):
-        qemu[qemu.index("-m") + 1] = os.environ["PSTD_VM_MEMORY"]
+def _boot(qemu, values, cmdline, console, job, timeout, t_start):
+    """Boot the guest once and wait for it: (its status or None, qemu's exit status, qemu's
+    stderr, timed out, interrupted, seconds since t_start, when qemu started, when it ended)."""
+    qemu = list(qemu)
     qemu += [
         "-kernel", os.environ.get("PSTD_VM_KERNEL") or values["PSTD_VM_VMLINUX"],
         "-initrd", values["PSTD_VM_INITRAMFS"],
@@ -429,6 +389,73 @@ def main(argv):
         pass
     with open(qerr_path, "rb") as f:
         qemu_err = f.read().decode(errors="replace")
+    return status, proc.returncode, qemu_err, timed_out, interrupted, elapsed, t_qemu, t_end
+
+
+def main(argv):
+    if argv and argv[0] in ("-h", "--help"):
+        print(open(os.path.join(os.path.dirname(pstdvm.HERE), "README.md")).read())
+        return 0
+    debug = bool(os.environ.get("PSTD_VM_DEBUG_KERNEL"))
+    while argv and argv[0] in ("--debug-kernel", "--stock-kernel"):
+        debug = argv[0] == "--debug-kernel"
+        argv = argv[1:]
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if os.environ.get("PSTD_IN_VM"):
+        log("already inside the test VM (PSTD_IN_VM is set)")
+        return 2
+    t_start = time.time()
+    if debug:
+        import debugkernel
+        values = debugkernel.prepare()
+    else:
+        values = pstdvm.prepare()
+    ensure_venv(need_pytest=not argv)
+    argv = argv or default_command()
+
+    src, ko = module_settings()
+    ko_path = None
+    if ko:
+        if has_module_source(src):
+            ko_path = build_module(values["KDIR"], src, ko)
+            if not ko_path:
+                return 1
+        else:
+            log("no Makefile or Kbuild in %s; booting without a module" % src)
+            ko = None
+
+    build_tools()
+
+    os.makedirs(JOBDIR, exist_ok=True)
+    os.makedirs(LOGDIR, exist_ok=True)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S") + "-%d" % os.getpid()
+    job = os.path.join(JOBDIR, stamp)
+    os.makedirs(job)
+    os.chmod(job, 0o777)
+    if ko_path:
+        shutil.copy2(ko_path, os.path.join(job, ko))
+    write_job(job, argv, ko if ko_path else None, debug)
+    console = os.path.join(LOGDIR, stamp + ".log")
+    prune_logs()
+
+    timeout = float(os.environ.get("PSTD_VM_TIMEOUT") or 1800)
+    cmdline = KERNEL_CMDLINE + " " + (DEBUG_CMDLINE + " " if debug else "") + os.environ.get("PSTD_VM_APPEND", "")
+    qemu = list(QEMU_BASE)
+    if debug:
+        qemu[qemu.index("-m") + 1] = os.environ.get("PSTD_VM_MEMORY") or DEBUG_MEMORY
+    elif os.environ.get("PSTD_VM_MEMORY"):
+        qemu[qemu.index("-m") + 1] = os.environ["PSTD_VM_MEMORY"]
+    for boot in (1, 2):
+        status, qemu_rc, qemu_err, timed_out, interrupted, elapsed, t_qemu, t_end = _boot(
+            qemu, values, cmdline, console, job, timeout, t_start)
+        if status is not None or timed_out or interrupted or boot == 2 or not crashed_before_userspace(console):
+            break
+        # the kernel died before /init ran: no module was loaded, no test ran (seen: an int3 oops
+        # while the kernel patched its own code at boot, under TCG); one more boot, both logs kept
+        console_report(console, "guest kernel crashed while booting")
+        log("the guest kernel crashed before userspace started (console log %s); booting once more" % console)
+        console = console[:-len(".log")] + "-boot2.log"
     keep = bool(os.environ.get("PSTD_VM_KEEP"))
 
     if interrupted:
@@ -443,7 +470,7 @@ def main(argv):
             sys.stderr.write(qemu_err)
         console_report(console, "guest crashed")
         log("guest crashed, panicked or powered off without an exit status (qemu status %s)"
-            % proc.returncode)
+            % qemu_rc)
         rc = EXIT_VM
     else:
         problem = console_has_problem(console)
