@@ -6,6 +6,9 @@
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 30000 --replay DIR
     sudo ~/.cache/pstd/venv/bin/python benchmarks/ps_bench.py --n 10000 --top    # pstd top -b vs top -b
 
+``--also PSTD`` adds another pstd to the same alternation (another venv's interpreter, an older
+checkout's entry point), printed as a table of its ratios to ps and to the first pstd.
+
 ``--replay DIR`` adds a third tool for each command DIR holds a recording of (written in the test
 VM by ``netlink_bench.py --record``): ``replay_pstd.py``, the whole pstd program on its netlink
 backend with the module's replies read from the recording.  Its targets at 30,000 processes:
@@ -182,6 +185,19 @@ def replay_python(pstd: str) -> str:
     return str(cand if cand.exists() else sys.executable)
 
 
+def interpreter(python: str) -> str:
+    """Which Python runs pstd (its version and the binary the venv was made from): the build
+    matters, one without profile-guided optimisation takes 1.1x the time for ``aux``
+    (docs/performance.md)."""
+    try:
+        out = subprocess.run([python, "-S", "-c", "import os, sys; print(sys.version.split()[0], "
+                              "os.path.realpath(sys._base_executable))"],
+                             capture_output=True, text=True, timeout=30).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        out = []
+    return f"Python {out[0]} ({out[1]})" if len(out) == 2 else python
+
+
 def default_pstd() -> str:
     cand = Path(sys.executable).parent / "pstd"
     return str(cand if cand.exists() else Path.home() / ".cache/pstd/venv/bin/pstd")
@@ -201,6 +217,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5, help="runs per tool and command (>= 5)")
     ap.add_argument("--pstd", default=default_pstd())
     ap.add_argument("--ps", default="/bin/ps")
+    ap.add_argument("--also", action="append", default=[], metavar="PSTD",
+                    help="another pstd (another venv's interpreter, an older checkout's entry point) in the "
+                         "same alternation; its ratios to ps print in a table of their own (repeatable)")
     ap.add_argument("--replay", help="also time replay_pstd.py (pstd on netlink, fed from the recordings "
                                      "netlink_bench.py --record wrote to this folder)")
     ap.add_argument("--top", nargs="?", const="/usr/bin/top", default=None,
@@ -215,7 +234,8 @@ def main() -> int:
         print("ps_bench: needs root (pid namespace, kernel.pid_max)", file=sys.stderr)
         return 2
     repeat = max(5, opts.repeat)
-    bytecode.precompile(replay_python(opts.pstd))
+    for exe in (opts.pstd, *opts.also):
+        bytecode.precompile(replay_python(exe))
 
     saved: dict[str, str] = {}
     proc = None
@@ -244,6 +264,7 @@ def main() -> int:
         print(f"# {opts.n} sleeping processes ({'C fork' if spawner else 'python fork'}) in a pid "
               f"namespace, {ready} tasks visible, spawned in {time.monotonic() - t0:.1f} s; "
               f"median of {repeat} runs each, alternating")
+        print(f"# pstd: {opts.pstd} on {interpreter(replay_python(opts.pstd))}")
 
         def run(argv):
             proc.stdin.write(json.dumps(argv) + "\n")
@@ -255,9 +276,11 @@ def main() -> int:
         print(f"{'command':<{W}} {o + ' wall':>8} {'pstd wall':>9} {'ratio':>6} {o + ' cpu':>7} "
               f"{'pstd cpu':>8} {'ratio':>6} {o + ' RSS MiB':>10} {'pstd RSS MiB':>12} {'ratio':>6}")
         replayed = []
+        alsos = []
         floors = []
         for args in (TOP_COMMANDS if opts.top else COMMANDS):
             tools = [("ps", [opts.top or opts.ps]), ("pstd", [opts.pstd] + (["top"] if opts.top else []))]
+            tools += [(f"also{i}", [exe] + (["top"] if opts.top else [])) for i, exe in enumerate(opts.also)]
             floor = None if opts.top else FLOOR_FILES.get(" ".join(args))
             rec = None if opts.top else recording_for(opts.replay, args)
             if rec:
@@ -279,6 +302,7 @@ def main() -> int:
             print(f"{' '.join(args):<{W}} {ps_t:8.3f} {pstd_t:9.3f} {pstd_t / ps_t:6.2f} {ps_c:7.3f} "
                   f"{pstd_c:8.3f} {pstd_c / ps_c:6.2f} {ps_m:10.1f} {pstd_m:12.1f} {pstd_m / ps_m:6.2f}",
                   flush=True)
+            alsos.append((args, med))
             if "replay" in med:
                 replayed.append((args, med["ps"], med["replay"], rec))
             if floor:
@@ -291,6 +315,18 @@ def main() -> int:
             for args, (ps_t, ps_c, _), (pstd_t, _pc, _pm), (fl_t, fl_c, _), files in floors:
                 print(f"{' '.join(args):<{W}} {files:<20} {fl_t:10.3f} {fl_t / ps_t:6.2f} {fl_c:9.3f} "
                       f"{fl_c / ps_c:6.2f} {pstd_t - fl_t:17.3f} {(pstd_t - fl_t) / ps_t:6.2f}")
+        if opts.also:
+            print("\n# the other pstds (--also), same runs as above; ratios to ps")
+            for i, exe in enumerate(opts.also):
+                print(f"# also{i}: {exe} on {interpreter(replay_python(exe))}")
+            print(f"{'command':<{W}} {'tool':<6} {'wall':>8} {'ratio':>6} {'cpu':>7} {'ratio':>6} {'RSS MiB':>8} "
+                  f"{'/ pstd wall':>11}")
+            for args, med in alsos:
+                (ps_t, ps_c, _), (pstd_t, _pc, _pm) = med["ps"], med["pstd"]
+                for i in range(len(opts.also)):
+                    t, c, m = med[f"also{i}"]
+                    print(f"{' '.join(args):<{W}} {'also' + str(i):<6} {t:8.3f} {t / ps_t:6.2f} {c:7.3f} "
+                          f"{c / ps_c:6.2f} {m:8.1f} {t / pstd_t:11.2f}")
         if replayed:
             print("\n# pstd on the netlink backend fed from a recording of the module's replies "
                   "(replay_pstd.py; no kernel share), same runs as above")
