@@ -308,6 +308,9 @@ def test_procfs_lists_in_chunks_what_it_dumps(fake_proc):
             assert [t.values() for c in chunks for t in c] == whole
         kept = [t.values() for c in b.dump_chunks(strategy, groups, keep=lambda t: t.pid == 100) for t in c]
         assert kept == [v for v in whole if v["pid"] == 100]
+    for strategy in (Strategy.ONE, Strategy.CHILDREN, 99):
+        with pytest.raises(ValueError):
+            b.dump_chunks(strategy, groups)  # at the call, before any chunk is asked for
     gen = b.dump_chunks(Strategy.ALL, groups, size=1)
     next(gen)
     gen.close()  # a caller that stops early: the /proc descriptor is closed all the same

@@ -603,8 +603,13 @@ class ProcfsBackend:
             groups |= keep_groups
         strategy = Strategy(strategy)
         if strategy != Strategy.ALL and strategy != Strategy.ALL_THREAD:
+            # said here, at the call, not at the first chunk taken
             raise ValueError(f"{strategy.name} is not a listing of every task")
         sel = None if keep is None else (keep, int(keep_groups))
+        return self._chunks(strategy, groups, sel, size)
+
+    def _chunks(self, strategy: Strategy, groups: Group, sel, size: int):
+        """dump_chunks's generator, once its arguments are checked."""
         threads = strategy == Strategy.ALL_THREAD
         items = self._listed(strategy)
         try:
