@@ -31,23 +31,30 @@ class Output:
     def __init__(self, raw) -> None:
         self.raw = raw
         self.failed = False
-        self.delivered = 0
-        """Bytes a flush has confirmed (what procps's buffer would have passed on before a failure)."""
-        self._written = 0
+        self.accepted = 0
+        """Bytes the stream took: with a descriptor's FileIO (what from_os passes), what the kernel took."""
 
     def write(self, data: bytes) -> int:
+        """Write all of ``data``: a short write (a disk filling up, a FileIO) is followed by
+        another for the rest, as glibc does, until the kernel refuses with an error."""
         if not data:
             return 0
+        view = memoryview(data)
+        done = 0
         try:
             if self.raw is None:
                 raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-            n = self.raw.write(data)
+            while done < len(view):
+                n = self.raw.write(view[done:] if done else data)
+                if n is None:  # a non-blocking descriptor that is full: glibc's EAGAIN
+                    raise OSError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+                done += n
+                self.accepted += n
         except BrokenPipeError:
             raise
         except OSError as e:
             raise self._failure(e) from None
-        self._written += len(data)
-        return n
+        return done
 
     def flush(self) -> None:
         if self.raw is None:
@@ -58,7 +65,6 @@ class Output:
             raise
         except OSError as e:
             raise self._failure(e) from None
-        self.delivered = self._written
 
     def fileno(self) -> int | None:
         """The descriptor under the stream, or None (closed at start-up, or an in-memory stream)."""
@@ -196,7 +202,12 @@ class Environment:
             return _controlling_terminal_size()
 
         # Python sets sys.stdout/sys.stderr to None when the descriptor was closed at start-up.
+        # stdout: the descriptor's FileIO, under Python's buffer (pstd writes whole listings, and
+        # each write's count is then the kernel's: what procps's buffer would have got through)
         out = sys.stdout.buffer if sys.stdout is not None else None
+        if out is not None:
+            out.flush()
+            out = getattr(out, "raw", out)
         err = sys.stderr.buffer if sys.stderr is not None else None
         return cls(
             stdout=Output(out),

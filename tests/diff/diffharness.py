@@ -232,7 +232,7 @@ class Namespace:
         pty of that size (``ps aux | less`` typed in a terminal).
         ``sigchld_ign``: the tool starts with SIGCHLD ignored (as some daemons leave it).
         ``stdout``: a path opened for writing as the tool's stdout instead of the pipe
-        (``/dev/full``); the Result's stdout is then empty.
+        (``/dev/full``; a file elsewhere is created or emptied); the Result's stdout is then empty.
         """
         cwd = cwd or self.cwd
         ctty_master = ctty_slave = -1
@@ -253,7 +253,10 @@ class Namespace:
             in_fd = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
         if stdout is not None and not tty:
             os.close(out_w)   # the pipe's read side then sees EOF at once
-            out_w = os.open(stdout, os.O_WRONLY | os.O_CLOEXEC)
+            flags = os.O_WRONLY | os.O_CLOEXEC
+            if not stdout.startswith("/dev/"):
+                flags |= os.O_CREAT | os.O_TRUNC
+            out_w = os.open(stdout, flags, 0o644)   # opened here: a path of this mount namespace
         helper = os.fork()
         if helper == 0:                               # outside the namespace
             code = 125

@@ -10,6 +10,7 @@ and the lines of "fix bigness error" on stderr must match too.
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -29,9 +30,9 @@ FIXED = [["u", "-p", "{all}"], ["-f", "-p", "{all}"], ["-Lf", "-p", "{all}"], ["
 The last: procps complains of "bigness" once a line, on stderr, before each line."""
 
 
-def _run(ns, exe, args):
+def _run(ns, exe, args, stdout="/dev/full"):
     r = ns.run(["ps", *args], exe, {"PATH": "/usr/bin:/bin", "HOME": "/root", "LC_ALL": "C.UTF-8"},
-               stdout="/dev/full")
+               stdout=stdout)
     # the message names the program by its argv[0]: ps's is "ps", pstd's (a script) its path
     return r.status, r.stderr.replace(exe.encode() + b": write error", b"ps: write error")
 
@@ -61,3 +62,43 @@ def test_a_full_stdout_gets_ps_s_exit_message_and_status(ns, tool):
     assert not wrong, "\n".join(wrong[:10])
     # the sweep must have shown both of ps's answers, or it tested one of them only
     assert bare >= 2 and errno_text >= 2, (bare, errno_text)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A tmpfs of 16 pages, mounted for the test: a disk that fills up."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", str(where)], check=True)
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_a_disk_that_fills_part_way_gets_ps_s_message_and_the_same_bytes(ns, tool, small_disk):
+    """The descriptor takes some pages, then ENOSPC: ps's earlier flushes went through and its buffer
+    stands where they left it (pstd.ps.closeout, from pstd's own count of the bytes taken)."""
+    ph = ns.placeholders()
+    out = str(small_disk / "out")
+    shapes = [["-e", "-o", "pid:{w}"], ["-eL", "-o", "pid:{w},tid:{w}"], ["-eL", "-o", "pid:{w},tid:{w}", "--sort=-pid"],
+              ["-p", "{all}", "-o", "pid:{w},comm,args"]]
+    # a sweep, and widths at which ps's last write falls on a failed flush on this fixture
+    widths = sorted(set(range(60, 145, 12)) | {74, 85, 128, 129})
+    answers, wrong = set(), []
+    for free in (1, 2, 3):
+        with open(small_disk / "fill", "wb") as f:
+            f.write(b"\0" * (16 - free) * 4096)
+        for shape in shapes:
+            for w in widths:
+                args = [h.substitute(a.replace("{w}", str(w)), ph) for a in shape]
+                want = _run(ns, h.ORACLE, args, out) + (open(out, "rb").read(),)
+                got = _run(ns, tool, args, out) + (open(out, "rb").read(),)
+                if got != want:
+                    wrong.append(f"{free} pages free, {' '.join(args)}: ps {want[:2]} {len(want[2])} bytes, "
+                                 f"pstd {got[:2]} {len(got[2])} bytes")
+                answers.add(want[1])
+    ns.check_frozen()
+    assert not wrong, "\n".join(wrong[:10])
+    # both of ps's answers came up (and, where the listing fitted, none)
+    assert {b"ps: write error\n", b"ps: write error: No space left on device\n"} <= answers, answers

@@ -7,6 +7,7 @@ and keeps the start-up path light (nothing heavy is imported here).
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -110,10 +111,11 @@ def execute(query, env, backend=None, lookup=None) -> int:
     # procps complains once per printed line when the width exceeds its buffer
     bigness = line_budget(query, lookup) > OUTBUF_SIZE
     chunks = row_chunks(query, backend)
+    out = env.stdout
     if chunks is not None:
         # printed as read: each chunk's records are freed (and their memory reused) after it
         shown = 0
-        refused = failure = None
+        stdio = failure = None
         stream = render_chunks(chunks, query, ctx, lookup)
         try:
             for data, n, pieces in stream:
@@ -121,17 +123,18 @@ def execute(query, env, backend=None, lookup=None) -> int:
                 if bigness:
                     env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
                 if failure is None:
+                    before = _accepted(out)
                     try:
                         if data:
-                            env.stdout.write(data)
-                            env.stdout.flush()
+                            out.write(data)
+                            out.flush()
                     except WriteError as e:
                         # ps goes on to its last line whatever its writes did (and so does pstd,
                         # without writing): what it says at exit depends on all of them
-                        failure, refused = e, _refusing_stdout(env)
-                        refused.feed(pieces())
+                        failure, stdio = e, _stdio(env, before)
+                        stdio.feed(pieces())
                 else:
-                    refused.feed(pieces())
+                    stdio.feed(pieces())
         finally:
             # a write that failed: the backend's open /proc goes now, not with the traceback
             stream.close()
@@ -139,7 +142,7 @@ def execute(query, env, backend=None, lookup=None) -> int:
             if close is not None:
                 close()
         if failure is not None:
-            raise WriteError(refused.errno_at_exit(failure.errno))
+            raise _at_exit(stdio, failure)
         return errors.EXIT_OK if shown else errors.EXIT_FAILURE
     listing = rows(query, backend, ctx, lookup)
     if RETAIN is not None:
@@ -147,31 +150,44 @@ def execute(query, env, backend=None, lookup=None) -> int:
     data = render_text(listing, query, ctx, lookup)
     if bigness:
         env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
+    before = _accepted(out)
     try:
         if data:
-            env.stdout.write(data)
-        env.stdout.flush()
+            out.write(data)
+        out.flush()
     except WriteError as e:
         from pstd.ps.render import render_pieces
 
-        refused = _refusing_stdout(env)
-        refused.feed(render_pieces(listing, query, ctx, lookup))
-        raise WriteError(refused.errno_at_exit(e.errno)) from None
+        stdio = _stdio(env, before)
+        stdio.feed(render_pieces(listing, query, ctx, lookup))
+        raise _at_exit(stdio, e) from None
     return errors.EXIT_OK if len(listing) else errors.EXIT_FAILURE
 
 
-def _refusing_stdout(env):
-    """procps's stdout buffer (pstd.ps.closeout) from the first byte pstd could not deliver on."""
-    from pstd.ps.closeout import RefusingStdout, buffer_size
+def _accepted(out) -> int:
+    return getattr(out, "accepted", 0)
 
-    out = env.stdout
+
+def _stdout_fd(env):
     try:
-        fd = out.fileno()
+        return env.stdout.fileno()
     except (AttributeError, OSError, ValueError):
-        fd = None
-    size = buffer_size(fd)
-    done = getattr(out, "delivered", 0)
-    return RefusingStdout(size, fill=done % size, allocated=done > 0, line_buffered=env.stdout_isatty)
+        return None
+
+
+def _stdio(env, start: int):
+    """procps's stdout buffer (pstd.ps.closeout) at the byte ``start`` of the output, all before it
+    taken, the descriptor taking what it took of pstd's writes and nothing more."""
+    from pstd.ps.closeout import Stdio, buffer_size, line_buffered
+
+    fd = _stdout_fd(env)
+    return Stdio(buffer_size(fd), accepted=_accepted(env.stdout), start=start, line_buffered=line_buffered(fd))
+
+
+def _at_exit(stdio, failure):
+    """The WriteError procps's close_stdout raises after these writes (its errno, or none)."""
+    err = stdio.errno_at_exit(failure.errno)
+    return WriteError(failure.errno if err is None else err)
 
 
 PROG = "ps"
@@ -250,16 +266,29 @@ def _act(query, env, prog) -> int:
     """Carry out what the parser asked for instead of a listing."""
     from pstd.ps import help as h
 
-    if query.action == "help":
-        env.stdout.write(_bytes(h.help_text(prog, query.help_section)))
-    elif query.action == "version":
-        env.stdout.write(_bytes(h.version_text(prog)))
-    elif query.action == "list_specifiers":
-        env.stdout.write(_bytes(h.specifier_list()))
-    elif query.action == "info":
+    if query.action == "info":
         env.stderr.write(_bytes(query.action_text))
+        return errors.EXIT_OK
+    if query.action == "help":
+        text = h.help_text(prog, query.help_section)
+    elif query.action == "version":
+        text = h.version_text(prog)
+    elif query.action == "list_specifiers":
+        text = h.specifier_list()
     else:
         raise ValueError("unknown action " + query.action)
+    try:
+        env.stdout.write(_bytes(text))
+        env.stdout.flush()
+    except WriteError as e:
+        from pstd.ps.closeout import line_buffered
+
+        # procps prints these texts in several writes, a newline flushing a terminal's buffer: the
+        # last one's failure leaves nothing pending (a bare "write error"); a block-buffered
+        # stream still holds their tail at exit (these texts are at most about one block)
+        if e.errno != errno.EBADF and line_buffered(_stdout_fd(env)):
+            raise WriteError(0) from None
+        raise
     return errors.EXIT_OK
 
 
