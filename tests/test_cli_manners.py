@@ -137,6 +137,38 @@ def test_signal_during_output_ends_pstd_as_it_ends_ps(tools, long_listing, signo
     assert got == want
 
 
+@needs_ps
+@pytest.mark.parametrize("ignored", [False, True], ids=["default", "inherited-ignore"])
+@pytest.mark.parametrize("signo", [signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGXFSZ, signal.SIGXCPU,
+                                   signal.SIGABRT, signal.SIGIO], ids=lambda s: signal.Signals(s).name)
+def test_signals_ps_reports_catching_end_pstd_alike(tools, long_listing, signo, ignored):
+    """ps catches these whatever its caller left them at, says "Signal N (NAME) caught by ...",
+    and dies by the signal after "please report this bug" (SIGUSR1/2: exits 1 after the first line)."""
+    ps, pstd = tools
+    argv = ["-e", "-o", "pid,args", "--cols", "4000"]
+    want = _signalled([ps, *argv], signo, ignored)
+    got = _signalled([pstd, *argv], signo, ignored)
+    assert b"Traceback" not in got[1]
+    assert want[1].startswith(b"Signal %d (" % signo)  # the oracle did catch it
+    assert got == (want[0], want[1].replace(ps.encode(), pstd.encode()).replace(b"ps-argv0", b"pstd-argv0"))
+
+
+@needs_ps
+def test_a_write_past_the_file_size_limit_ends_pstd_as_it_ends_ps(tools, long_listing, tmp_path):
+    """``ulimit -f``: the write past the limit raises SIGXFSZ (which Python ignores, and ps catches):
+    both say so and die by it, having written the same bytes up to the limit."""
+    ps, pstd = tools
+    res = []
+    for tool, name in ((ps, "ps"), (pstd, "pstd")):
+        out = tmp_path / name
+        r = subprocess.run(["/bin/sh", "-c", f'ulimit -f 4; exec "$@" >{out}', "sh", tool, "-e", "-o", "pid,args",
+                            "--cols", "4000"], stderr=subprocess.PIPE, env=CLEAN, timeout=60)
+        res.append((r.returncode, r.stderr.replace(tool.encode(), b"TOOL").replace(b"ps-argv0", b"pstd-argv0"),
+                    out.stat().st_size))
+    assert res[0][0] == -signal.SIGXFSZ and res[0][2] > 0  # (dash counts ulimit -f in 512-byte blocks)
+    assert res[1] == res[0]
+
+
 HOOK = """
 import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a foreground job, even when the suite runs in the background

@@ -19,16 +19,52 @@ TOP = "top"
 
 
 
+_CAUGHT = {5: "TRAP", 6: "ABRT", 10: "USR1", 12: "USR2", 14: "ALRM", 16: "STKFLT", 21: "TTIN", 24: "XCPU",
+           25: "XFSZ", 26: "VTALRM", 29: "POLL", 30: "PWR", 31: "SYS"}
+"""The signals ps reports catching, by procps's names for them.  Also SEGV, BUS, FPE and ILL
+in ps; not here: a Python handler only runs after the C handler returns, which a real fault
+would then raise again and again."""
+
+
+def _caught(signo, frame) -> None:
+    """What ps does on one of _CAUGHT: "Signal N (NAME) caught by NAME (VERSION)." and, but for
+    SIGUSR1/SIGUSR2 (exit 1), "ARGV0:src/ps/display.c:71: please report this bug", then it dies by
+    the signal (SIGTTIN stops it; continued, it exits 1)."""
+    from pstd.env import program_name
+    from pstd.ps.help import VERSION
+
+    argv0 = program_name()
+    text = "Signal %d (%s) caught by %s (%s).\n" % (signo, _CAUGHT[signo], os.path.basename(argv0),
+                                                   VERSION.split()[-1])
+    if signo not in (signal.SIGUSR1, signal.SIGUSR2):
+        text += "%s:src/ps/display.c:71: please report this bug\n" % argv0
+    try:
+        os.write(2, text.encode("utf-8", "surrogateescape"))
+    except OSError:
+        pass
+    if signo in (signal.SIGUSR1, signal.SIGUSR2):
+        os._exit(1)
+    signal.signal(signo, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, (signo,))
+    os.kill(os.getpid(), signo)
+    os._exit(1)
+
+
 def _signals_as_ps() -> None:
     """End on signals the way procps's ps does, from main()'s first statement on.
 
     Python turns SIGINT into KeyboardInterrupt (a traceback during imports) and
     ignores SIGPIPE.  ps dies by SIGINT (unless its caller ignored it, as a shell
     does for background jobs) and by SIGTERM (even then), exits 0 on SIGPIPE and
-    1 on SIGHUP (even when nohup ignored it); SIGQUIT keeps its default."""
+    1 on SIGHUP (even when nohup ignored it); SIGQUIT keeps its default.  Most
+    other signals ps catches, whatever its caller left them at, to say so on
+    stderr before it goes (:func:`_caught`): SIGXFSZ at a write past ``ulimit -f``
+    (which Python ignores), SIGALRM, SIGUSR1 from a monitor, ..."""
     if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for signo in _CAUGHT:
+        signal.signal(signo, _caught)
     # imported only now, so that even this import cannot end in a KeyboardInterrupt
     from pstd.ps.errors import EXIT_BROKEN_PIPE, EXIT_HANGUP
 
