@@ -456,6 +456,7 @@ def main(argv):
         console_report(console, "guest kernel crashed while booting")
         log("the guest kernel crashed before userspace started (console log %s); booting once more" % console)
         console = console[:-len(".log")] + "-boot2.log"
+        os.replace(os.path.join(job, "qemu.stderr"), os.path.join(job, "qemu.stderr.boot1"))
     keep = bool(os.environ.get("PSTD_VM_KEEP"))
 
     if interrupted:
