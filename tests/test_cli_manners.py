@@ -68,6 +68,36 @@ def test_closed_and_full_streams_fail_as_ps_does(tools, args, redirect):
     assert status == want_status
 
 
+def _on_hung_up_pty(argv):
+    """Run ``argv`` with stdout on a pty whose master side is closed: every write fails with EIO."""
+    import pty
+    import struct
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    os.close(master)
+    try:
+        r = subprocess.run(argv, stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env=CLEAN,
+                           timeout=120)
+    finally:
+        os.close(slave)
+    return r.returncode, r.stderr
+
+
+@needs_ps
+@pytest.mark.parametrize("args", [["aux"], ["-ef"], ["-e", "-o", "pid:30", "--sort=pid"], ["-p", "999999"],
+                                  ["--help"], ["-V"], ["L"]], ids=" ".join)
+def test_a_hung_up_terminal_fails_as_ps_does(tools, args):
+    """glibc line-buffers a pty's slave side even once it no longer counts as a terminal: each
+    newline's flush fails, nothing is pending at exit, the message is a bare "write error"."""
+    ps, pstd = tools
+    want = _on_hung_up_pty([ps, *args])
+    got = _on_hung_up_pty([pstd, *args])
+    assert want == (1, ps.encode() + b": write error\n")
+    assert got == (1, pstd.encode() + b": write error\n")
+
+
 @needs_ps
 def test_write_error_names_the_program_by_argv0(tools):
     ps, pstd = tools
