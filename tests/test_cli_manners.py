@@ -99,6 +99,18 @@ def test_a_hung_up_terminal_fails_as_ps_does(tools, args):
 
 
 @needs_ps
+@pytest.mark.parametrize("n", [255, 256, 300])
+def test_a_quick_pid_list_longer_than_procps_takes_fails_as_ps_does(tools, n):
+    """procps's library refuses a -q list of more than 255 ids (repeats count): "fatal library error, reap"."""
+    ps, pstd = tools
+    args = ["-q", ",".join(["1"] * n), "-o", "pid,comm"]
+    want = subprocess.run([ps, *args], capture_output=True, env=CLEAN, timeout=60)
+    got = subprocess.run([pstd, *args], capture_output=True, env=CLEAN, timeout=60)
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    assert (want.returncode == 1) == (n > 255)
+
+
+@needs_ps
 def test_write_error_names_the_program_by_argv0(tools):
     ps, pstd = tools
     assert _run([ps, "-p", "1"], ">/dev/full")[1] == f"{ps}: write error: No space left on device\n".encode()

@@ -188,6 +188,9 @@ QUICK_COMBINED = "q/-q/--quick-pid cannot be combined with other selection optio
 QUICK_FOREST = "q/-q/--quick-pid cannot be used together with forest type listings."
 QUICK_SORT = "q/-q,--quick-pid cannot be used together with sort options."
 QUICK_NEGATE = "q/-q/--quick-pid cannot be used together with negation switches."
+QUICK_MAX = 255
+"""The most ids one -q list may hold: procps's library refuses a longer one (duplicates count)."""
+QUICK_TOO_MANY = "fatal library error, reap"
 
 INTERNAL = "ps:src/ps/sortformat.c:{}: {}"
 """procps's catastrophic_failure line (program, source position, message): exit 1, no retry."""

@@ -96,6 +96,8 @@ def _check_quick(query) -> None:
         raise PsFatal(errors.QUICK_SORT)
     if quick and query.negate:
         raise PsFatal(errors.QUICK_NEGATE)
+    if len(query.quick_pids) > errors.QUICK_MAX:
+        raise PsFatal(errors.QUICK_TOO_MANY)
 
 
 def execute(query, env, backend=None, lookup=None) -> int:
