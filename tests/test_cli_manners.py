@@ -196,6 +196,40 @@ def test_signals_ps_reports_catching_end_pstd_alike(tools, long_listing, signo, 
 
 
 @needs_ps
+def test_a_child_inherited_from_an_exec_ing_shell_ends_pstd_as_it_ends_ps(tools, long_listing):
+    """A shell that execs ps hands it its background child: ps catches that child's SIGCHLD,
+    says so and exits 1, wherever its output had got to."""
+    ps, pstd = tools
+    res = []
+    for tool in (ps, pstd):
+        wide = ",".join(["pid:140"] * 50)  # some 7 KB a line: far more than a pipe holds
+        p = subprocess.Popen(["/bin/sh", "-c", 'sleep 0.3 & exec "$@"', "sh", tool, "-e", "-o", wide],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=CLEAN)
+        time.sleep(1)  # the listing waits in write() when the child ends
+        p.stdout.read()
+        err = p.stderr.read()
+        res.append((p.wait(timeout=60), err.replace(tool.encode(), b"TOOL").replace(b"ps-argv0", b"pstd-argv0")))
+    assert res[0][1].startswith(b"Signal 17 (CHLD) caught by")
+    assert res[1] == res[0]
+
+
+def test_top_and_the_subcommands_do_not_report_signals_as_ps(tools):
+    """ps's "Signal N caught" lines are ps's: pstd top and the subcommands keep Python's ways."""
+    _, pstd = tools
+    for args in (["top", "-b", "-n", "3", "-d", "5"], ["columns"]):
+        p, r = _blocked_in_write([pstd, *args], CLEAN) if args[0] == "columns" else (None, None)
+        if p is None:
+            p = subprocess.Popen([pstd, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CLEAN)
+            time.sleep(1.5)
+        p.send_signal(signal.SIGALRM)
+        err = p.stderr.read()
+        p.wait(timeout=60)
+        assert b"caught by" not in err, (args, err)
+        if r is not None:
+            os.close(r)
+
+
+@needs_ps
 def test_a_write_past_the_file_size_limit_ends_pstd_as_it_ends_ps(tools, long_listing, tmp_path):
     """``ulimit -f``: the write past the limit raises SIGXFSZ (which Python ignores, and ps catches):
     both say so and die by it, having written the same bytes up to the limit."""

@@ -19,27 +19,25 @@ TOP = "top"
 
 
 
-_CAUGHT = {5: "TRAP", 6: "ABRT", 10: "USR1", 12: "USR2", 14: "ALRM", 16: "STKFLT", 21: "TTIN", 24: "XCPU",
-           25: "XFSZ", 26: "VTALRM", 29: "POLL", 30: "PWR", 31: "SYS"}
-"""The signals ps reports catching, by procps's names for them.  Also SEGV, BUS, FPE and ILL
-in ps; not here: a Python handler only runs after the C handler returns, which a real fault
-would then raise again and again."""
+_CAUGHT = {5: "TRAP", 6: "ABRT", 10: "USR1", 12: "USR2", 14: "ALRM", 16: "STKFLT", 17: "CHLD", 21: "TTIN",
+           24: "XCPU", 25: "XFSZ", 26: "VTALRM", 29: "POLL", 30: "PWR", 31: "SYS"}
+"""The signals ps 4.0.2 reports catching, by procps's names for them (CHLD too: a shell that
+execs ps hands it its background children).  Also SEGV, BUS, FPE and ILL in ps; not here: a
+Python handler only runs after the C handler returns, which a real fault would then raise
+again and again."""
+_REPORTS: dict = {}
+"""signo -> the bytes ps writes on stderr for it, made before any handler can run (a handler
+that imported could meet a module half imported)."""
 
 
 def _caught(signo, frame) -> None:
-    """What ps does on one of _CAUGHT: "Signal N (NAME) caught by NAME (VERSION)." and, but for
-    SIGUSR1/SIGUSR2 (exit 1), "ARGV0:src/ps/display.c:71: please report this bug", then it dies by
-    the signal (SIGTTIN stops it; continued, it exits 1)."""
-    from pstd.env import program_name
-    from pstd.ps.help import VERSION
-
-    argv0 = program_name()
-    text = "Signal %d (%s) caught by %s (%s).\n" % (signo, _CAUGHT[signo], os.path.basename(argv0),
-                                                   VERSION.split()[-1])
-    if signo not in (signal.SIGUSR1, signal.SIGUSR2):
-        text += "%s:src/ps/display.c:71: please report this bug\n" % argv0
+    """What ps does on one of _CAUGHT, every signal blocked meanwhile: "Signal N (NAME) caught by
+    NAME (VERSION)." and, but for SIGUSR1/SIGUSR2 (exit 1), "ARGV0:src/ps/display.c:71: please
+    report this bug", then it dies by the signal (SIGTTIN stops it; continued, it exits 1; SIGCHLD
+    is ignored by default, so it exits 1)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
     try:
-        os.write(2, text.encode("utf-8", "surrogateescape"))
+        os.write(2, _REPORTS[signo])
     except OSError:
         pass
     if signo in (signal.SIGUSR1, signal.SIGUSR2):
@@ -50,6 +48,21 @@ def _caught(signo, frame) -> None:
     os._exit(1)
 
 
+def _caught_as_ps() -> None:
+    """Install :func:`_caught` for the ps path (top and the subcommands are not ps)."""
+    from pstd.env import program_name
+    from pstd.ps.errors import PROCPS_VERSION
+
+    argv0 = program_name()
+    for signo, name in _CAUGHT.items():
+        text = "Signal %d (%s) caught by %s (%s).\n" % (signo, name, os.path.basename(argv0), PROCPS_VERSION)
+        if signo not in (signal.SIGUSR1, signal.SIGUSR2):
+            text += "%s:src/ps/display.c:71: please report this bug\n" % argv0
+        _REPORTS[signo] = text.encode("utf-8", "surrogateescape")
+    for signo in _CAUGHT:
+        signal.signal(signo, _caught)
+
+
 def _signals_as_ps() -> None:
     """End on signals the way procps's ps does, from main()'s first statement on.
 
@@ -58,13 +71,10 @@ def _signals_as_ps() -> None:
     does for background jobs) and by SIGTERM (even then), exits 0 on SIGPIPE and
     1 on SIGHUP (even when nohup ignored it); SIGQUIT keeps its default.  Most
     other signals ps catches, whatever its caller left them at, to say so on
-    stderr before it goes (:func:`_caught`): SIGXFSZ at a write past ``ulimit -f``
-    (which Python ignores), SIGALRM, SIGUSR1 from a monitor, ..."""
+    stderr before it goes: :func:`_caught_as_ps`, once main() knows it runs ps."""
     if signal.getsignal(signal.SIGINT) != signal.SIG_IGN:
         signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    for signo in _CAUGHT:
-        signal.signal(signo, _caught)
     # imported only now, so that even this import cannot end in a KeyboardInterrupt
     from pstd.ps.errors import EXIT_BROKEN_PIPE, EXIT_HANGUP
 
@@ -85,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return top(args[1:], program=argv is None)
     if argv is None:
+        _caught_as_ps()
         # A ps run allocates a record per task and exits: the cyclic collector would
         # rescan those records again and again and find nothing (records hold no
         # cycles).  A process-wide switch, so only the program makes it, never run().

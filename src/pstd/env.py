@@ -206,7 +206,10 @@ class Environment:
         # each write's count is then the kernel's: what procps's buffer would have got through)
         out = sys.stdout.buffer if sys.stdout is not None else None
         if out is not None:
-            out.flush()
+            try:
+                out.flush()  # what a library caller left in Python's buffer goes first
+            except OSError:
+                pass
             out = getattr(out, "raw", out)
         err = sys.stderr.buffer if sys.stderr is not None else None
         return cls(

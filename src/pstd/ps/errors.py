@@ -188,6 +188,8 @@ QUICK_COMBINED = "q/-q/--quick-pid cannot be combined with other selection optio
 QUICK_FOREST = "q/-q/--quick-pid cannot be used together with forest type listings."
 QUICK_SORT = "q/-q,--quick-pid cannot be used together with sort options."
 QUICK_NEGATE = "q/-q/--quick-pid cannot be used together with negation switches."
+PROCPS_VERSION = "4.0.2"
+"""The procps-ng release whose behaviour pstd's ps has (its texts name it)."""
 QUICK_MAX = 255
 """The most ids one -q list may hold: procps's library refuses a longer one (duplicates count)."""
 QUICK_TOO_MANY = "fatal library error, reap"

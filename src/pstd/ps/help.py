@@ -7,7 +7,9 @@ match ``ps --help`` for every section.
 
 from __future__ import annotations
 
-VERSION = "procps-ng 4.0.2"
+from pstd.ps.errors import PROCPS_VERSION
+
+VERSION = "procps-ng " + PROCPS_VERSION
 """The procps release whose behaviour pstd reproduces (reported by --version/-V/V)."""
 
 GUTTER = 22
