@@ -113,7 +113,6 @@ def execute(query, env, backend=None, lookup=None) -> int:
     # procps complains once per printed line when the width exceeds its buffer
     bigness = line_budget(query, lookup) > OUTBUF_SIZE
     chunks = row_chunks(query, backend)
-    out = env.stdout
     if chunks is not None:
         # printed as read: each chunk's records are freed (and their memory reused) after it
         shown = 0
@@ -125,17 +124,10 @@ def execute(query, env, backend=None, lookup=None) -> int:
                 if bigness:
                     env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
                 if failure is None:
-                    before = _accepted(out)
-                    try:
-                        if data:
-                            out.write(data)
-                            out.flush()
-                    except WriteError as e:
-                        # ps goes on to its last line whatever its writes did (and so does pstd,
-                        # without writing): what it says at exit depends on all of them
-                        failure, stdio = e, _stdio(env, before)
-                        stdio.feed(pieces())
-                else:
+                    failure, stdio = _deliver(env, data)
+                if failure is not None:
+                    # ps goes on to its last line whatever its writes did (and so does pstd,
+                    # without writing): what it says at exit depends on all of them
                     stdio.feed(pieces())
         finally:
             # a write that failed: the backend's open /proc goes now, not with the traceback
@@ -152,18 +144,27 @@ def execute(query, env, backend=None, lookup=None) -> int:
     data = render_text(listing, query, ctx, lookup)
     if bigness:
         env.stderr.write(b"fix bigness error\n" * data.count(b"\n"))
+    failure, stdio = _deliver(env, data)
+    if failure is not None:
+        from pstd.ps.render import render_pieces
+
+        stdio.feed(render_pieces(listing, query, ctx, lookup))
+        raise _at_exit(stdio, failure)
+    return errors.EXIT_OK if len(listing) else errors.EXIT_FAILURE
+
+
+def _deliver(env, data: bytes):
+    """Write ``data`` to stdout: (None, None), or when a write fails, (its WriteError, procps's
+    stdout buffer at the first byte of ``data``) for the caller to feed what ps would write."""
+    out = env.stdout
     before = _accepted(out)
     try:
         if data:
             out.write(data)
         out.flush()
     except WriteError as e:
-        from pstd.ps.render import render_pieces
-
-        stdio = _stdio(env, before)
-        stdio.feed(render_pieces(listing, query, ctx, lookup))
-        raise _at_exit(stdio, e) from None
-    return errors.EXIT_OK if len(listing) else errors.EXIT_FAILURE
+        return e, _stdio(env, before)
+    return None, None
 
 
 def _accepted(out) -> int:
