@@ -99,3 +99,12 @@ def test_terminal_detection_answers_for_ttys_pipes_and_closed_descriptors():
         for fd in (master, slave, r, w):
             os.close(fd)
     assert not stream_is_terminal(r)  # closed
+
+
+def test_what_a_library_caller_printed_comes_out_before_the_listing():
+    """run() writes to stdout's descriptor: text still in sys.stdout's buffers goes out first."""
+    src = os.path.join(os.path.dirname(__file__), "..", "src")
+    code = ("import sys; sys.path.insert(0, %r); sys.stdout.write('before\\n'); "
+            "from pstd.ps.main import run; run(['-p', '1', '-o', 'pid=']); print('after')" % src)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, env={"PATH": "/usr/bin:/bin"}, timeout=60)
+    assert r.stdout == b"before\n    1\nafter\n", r.stdout

@@ -207,8 +207,8 @@ class Environment:
         out = sys.stdout.buffer if sys.stdout is not None else None
         if out is not None:
             try:
-                out.flush()  # what a library caller left in Python's buffer goes first
-            except OSError:
+                sys.stdout.flush()  # what a library caller left in Python's buffers goes first
+            except (OSError, ValueError):
                 pass
             out = getattr(out, "raw", out)
         err = sys.stderr.buffer if sys.stderr is not None else None
